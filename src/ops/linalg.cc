@@ -1,0 +1,10 @@
+// PLACEHOLDER: to be replaced by the real implementation of this op family.
+#include "src/ops/registry.h"
+#include "src/ops/stub.h"
+
+namespace finngl {
+
+OpSpec MakeMatMulSpec() { return StubOpSpec("MatMul"); }
+OpSpec MakeGemmSpec() { return StubOpSpec("Gemm"); }
+
+}  // namespace finngl

@@ -1,0 +1,68 @@
+// The list of every op finngl knows, one X-macro so registration and switches stay exhaustive.
+// X(Id, File): the factory `OpSpec Make<Id>Spec()` is defined in src/ops/<File>.cc.
+#ifndef FINNGL_SRC_OPS_OP_LIST_H_
+#define FINNGL_SRC_OPS_OP_LIST_H_
+
+#define FINNGL_FOR_EACH_OP(X)        \
+  /* elementwise arithmetic */       \
+  X(Add, elementwise)                \
+  X(Sub, elementwise)                \
+  X(Mul, elementwise)                \
+  X(Div, elementwise)                \
+  /* activations and unary math */  \
+  X(Relu, activation)                \
+  X(LeakyRelu, activation)           \
+  X(Sigmoid, activation)             \
+  X(Tanh, activation)                \
+  X(Clip, activation)                \
+  X(Sign, activation)                \
+  X(Identity, activation)            \
+  X(Neg, activation)                 \
+  X(Abs, activation)                 \
+  X(Exp, activation)                 \
+  X(Sqrt, activation)                \
+  X(Floor, activation)               \
+  X(Ceil, activation)                \
+  X(Round, activation)               \
+  X(Cast, activation)                \
+  /* linear algebra */               \
+  X(MatMul, linalg)                  \
+  X(Gemm, linalg)                    \
+  X(Conv, conv)                      \
+  X(BatchNormalization, normalization) \
+  X(Softmax, normalization)          \
+  X(ArgMax, normalization)           \
+  /* pooling */                      \
+  X(MaxPool, pool)                   \
+  X(AveragePool, pool)               \
+  X(GlobalAveragePool, pool)         \
+  /* shape and data movement */      \
+  X(Flatten, shape_ops)              \
+  X(Reshape, shape_ops)              \
+  X(Transpose, shape_ops)            \
+  X(Squeeze, shape_ops)              \
+  X(Unsqueeze, shape_ops)            \
+  X(Concat, shape_ops)               \
+  X(Slice, shape_ops)                \
+  X(Gather, shape_ops)               \
+  X(Split, shape_ops)                \
+  X(Pad, shape_ops)                  \
+  X(Shape, shape_ops)                \
+  X(Constant, shape_ops)             \
+  X(Expand, shape_ops)               \
+  /* ONNX quantization */            \
+  X(QuantizeLinear, qdq)             \
+  X(DequantizeLinear, qdq)           \
+  /* QONNX / FINN custom ops */      \
+  X(Quant, qonnx)                    \
+  X(IntQuant, qonnx)                 \
+  X(BipolarQuant, qonnx)             \
+  X(TruncV1, qonnx)                  \
+  X(TruncV2, qonnx)                  \
+  X(MultiThreshold, qonnx)           \
+  /* recurrence */                   \
+  X(Scan, scan)                      \
+  X(LSTM, rnn)                       \
+  X(GRU, rnn)
+
+#endif  // FINNGL_SRC_OPS_OP_LIST_H_

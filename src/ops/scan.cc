@@ -1,0 +1,9 @@
+// PLACEHOLDER: to be replaced by the real implementation of this op family.
+#include "src/ops/registry.h"
+#include "src/ops/stub.h"
+
+namespace finngl {
+
+OpSpec MakeScanSpec() { return StubOpSpec("Scan"); }
+
+}  // namespace finngl
