@@ -11,7 +11,7 @@ APT_PACKAGES=(
   libabsl-dev nlohmann-json3-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev libeigen3-dev
 )
 PY_PACKAGES=(
-  "torch==2.13.0" onnx onnxruntime qonnx brevitas numpy pytest
+  "torch==2.13.0" onnx onnxruntime qonnx brevitas onnxoptimizer onnxscript numpy pytest pytest-xdist
 )
 
 missing=()

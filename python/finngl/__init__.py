@@ -1,0 +1,1 @@
+"""finngl's Python side: reference model builders, the LOB case study, training and export."""

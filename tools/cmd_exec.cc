@@ -1,0 +1,137 @@
+// `finngl exec MODEL --input NAME=FILE.npy ... --output-dir DIR`: runs the reference executor.
+// Outputs are written only when the whole run succeeded (temp files renamed at the end), so a
+// failed run leaves no partial output behind.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "src/base/npy.h"
+#include "src/base/status.h"
+#include "src/exec/executor.h"
+#include "tools/commands.h"
+#include "tools/load_model.h"
+
+namespace finngl::cli {
+namespace {
+
+// File name for an output tensor: tensor names may contain '/', ':' and the like.
+std::string OutputFileName(const std::string& tensor) {
+  std::string name = tensor;
+  for (char& c : name) {
+    if (!(isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.')) c = '_';
+  }
+  return name + ".npy";
+}
+
+absl::StatusOr<std::map<std::string, std::string>> ParseInputArgs(
+    const std::vector<std::string>& args, const std::vector<std::string>& model_inputs,
+    const std::string& model_path) {
+  std::map<std::string, std::string> files;
+  for (const std::string& arg : args) {
+    size_t eq = arg.find('=');
+    std::string name, file;
+    if (eq == std::string::npos) {
+      if (model_inputs.size() != 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--input '", arg, "': the model '", model_path, "' has ", model_inputs.size(),
+            " inputs, so each --input must be NAME=FILE.npy"));
+      }
+      name = model_inputs[0];
+      file = arg;
+    } else {
+      name = arg.substr(0, eq);
+      file = arg.substr(eq + 1);
+    }
+    bool known = false;
+    for (const std::string& n : model_inputs) known |= n == name;
+    if (!known) {
+      std::string list;
+      for (const std::string& n : model_inputs) absl::StrAppend(&list, list.empty() ? "" : ", ", "'", n, "'");
+      return absl::InvalidArgumentError(absl::StrCat(model_path, ": --input '", arg,
+                                                     "': the model has no input named '", name,
+                                                     "' (inputs: ", list, ")"));
+    }
+    if (files.count(name)) {
+      return absl::InvalidArgumentError(absl::StrCat("input '", name, "' is given twice"));
+    }
+    files[name] = file;
+  }
+  for (const std::string& n : model_inputs) {
+    if (!files.count(n)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(model_path, ": no --input given for model input '", n, "'"));
+    }
+  }
+  return files;
+}
+
+absl::Status Exec(const ExecArgs& args) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModel(args.model));
+  auto exe_or = Executor::Create(*model);
+  if (!exe_or.ok()) return WithFile(exe_or.status(), args.model);
+  std::unique_ptr<Executor> exe = std::move(exe_or).value();
+
+  ASSIGN_OR_RETURN(auto files, ParseInputArgs(args.inputs, exe->input_names(), args.model));
+  std::vector<Tensor> inputs;
+  for (const std::string& name : exe->input_names()) {
+    auto t = ReadNpy(files[name]);
+    if (!t.ok()) {
+      return Annotate(t.status(), absl::StrCat("input '", name, "': "));
+    }
+    const Value* declared = exe->model().graph->FindValue(name);
+    absl::Status s = CheckInputTensor(*declared, *t);
+    if (!s.ok()) return Annotate(s, absl::StrCat(args.model, ": ", files[name], ": "));
+    inputs.push_back(std::move(t).value());
+  }
+
+  std::vector<Tensor> outputs;
+  auto start = std::chrono::steady_clock::now();
+  for (int r = 0; r < args.repeat; ++r) {
+    auto outs = exe->Run(inputs);
+    if (!outs.ok()) return WithFile(outs.status(), args.model);
+    outputs = std::move(outs).value();
+  }
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                  .count() / args.repeat;
+
+  // Write everything to temporary names first; rename only when all writes succeeded.
+  std::error_code ec;
+  std::filesystem::create_directories(args.output_dir, ec);
+  if (ec) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot create output directory '", args.output_dir, "': ", ec.message()));
+  }
+  std::vector<std::string> names = exe->output_names();
+  std::vector<std::pair<std::string, std::string>> written;
+  absl::Status status;
+  for (size_t i = 0; i < outputs.size() && status.ok(); ++i) {
+    std::string final_path = (std::filesystem::path(args.output_dir) / OutputFileName(names[i])).string();
+    std::string tmp = final_path + ".partial";
+    status = WriteNpy(tmp, outputs[i]);
+    if (status.ok()) written.emplace_back(tmp, final_path);
+  }
+  if (!status.ok()) {
+    for (auto& [tmp, final_path] : written) std::remove(tmp.c_str());
+    return status;
+  }
+  for (auto& [tmp, final_path] : written) std::filesystem::rename(tmp, final_path);
+
+  if (!args.quiet) {
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      std::cout << names[i] << ": " << outputs[i].DebugString(6) << " -> "
+                << written[i].second << "\n";
+    }
+    std::cout << "time: " << ms << " ms per run (" << args.repeat << " run"
+              << (args.repeat > 1 ? "s" : "") << ")\n";
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunExec(const ExecArgs& args) { return ReportError(Exec(args)); }
+
+}  // namespace finngl::cli

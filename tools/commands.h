@@ -1,0 +1,36 @@
+// The `finngl` subcommands. Each returns the process exit code: 0 success, 2 user error
+// (bad model, bad input, unsupported op), 3 internal error (a finngl bug).
+#ifndef FINNGL_TOOLS_COMMANDS_H_
+#define FINNGL_TOOLS_COMMANDS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace finngl::cli {
+
+struct InfoArgs {
+  std::string model;
+};
+struct ExecArgs {
+  std::string model;
+  std::vector<std::string> inputs;  // NAME=FILE.npy, or FILE.npy for a single-input model
+  std::string output_dir;
+  int repeat = 1;
+  bool quiet = false;
+};
+struct CheckArgs {
+  std::string model;
+};
+
+int RunInfo(const InfoArgs& args);
+int RunExec(const ExecArgs& args);
+int RunCheck(const CheckArgs& args);
+
+// Prints "finngl: error: <message>" to stderr and maps the status code to an exit code.
+int ReportError(const absl::Status& status);
+
+}  // namespace finngl::cli
+
+#endif  // FINNGL_TOOLS_COMMANDS_H_

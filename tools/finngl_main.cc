@@ -1,0 +1,49 @@
+// finngl: command line entry point. Subcommands live in cmd_*.cc.
+#include <CLI/CLI.hpp>
+
+#include "tools/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace finngl::cli;
+  CLI::App app{"finngl: compiles quantized neural networks (feed-forward and recurrent) from ONNX "
+               "into FPGA dataflow accelerators"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "finngl 0.1.0");
+
+  InfoArgs info;
+  CLI::App* info_cmd = app.add_subcommand(
+      "info", "Print a model's inputs/outputs (shapes, datatypes), op counts, parameter count and "
+              "the datatype of every weight");
+  info_cmd->add_option("MODEL", info.model, "ONNX model file")->required();
+
+  ExecArgs exec;
+  CLI::App* exec_cmd = app.add_subcommand(
+      "exec", "Run a model on .npy inputs with the reference executor; writes one .npy per output");
+  exec_cmd->add_option("MODEL", exec.model, "ONNX model file")->required();
+  exec_cmd->add_option("-i,--input", exec.inputs,
+                       "NAME=FILE.npy for each graph input (FILE.npy alone if the model has one "
+                       "input)")
+      ->required();
+  exec_cmd->add_option("-o,--output-dir", exec.output_dir, "directory for <output name>.npy files")
+      ->required();
+  exec_cmd->add_option("--repeat", exec.repeat, "run N times and report the mean time")
+      ->check(CLI::PositiveNumber);
+  exec_cmd->add_flag("-q,--quiet", exec.quiet, "do not print the output summary");
+
+  CheckArgs check;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check", "Verify a model: structure, op schemas and attributes, and stored types against "
+               "inferred types");
+  check_cmd->add_option("MODEL", check.model, "ONNX model file")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  if (*info_cmd) return RunInfo(info);
+  if (*exec_cmd) return RunExec(exec);
+  if (*check_cmd) return RunCheck(check);
+  return 2;
+}
