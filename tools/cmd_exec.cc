@@ -8,7 +8,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "src/base/npy.h"
+#include "src/ir/npy.h"
 #include "src/base/status.h"
 #include "src/exec/executor.h"
 #include "tools/commands.h"

@@ -23,10 +23,15 @@ struct ExecArgs {
 struct CheckArgs {
   std::string model;
 };
+struct ConvertArgs {
+  std::string model;
+  std::string output;
+};
 
 int RunInfo(const InfoArgs& args);
 int RunExec(const ExecArgs& args);
 int RunCheck(const CheckArgs& args);
+int RunConvert(const ConvertArgs& args);
 
 // Prints "finngl: error: <message>" to stderr and maps the status code to an exit code.
 int ReportError(const absl::Status& status);

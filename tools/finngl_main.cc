@@ -36,6 +36,12 @@ int main(int argc, char** argv) {
                "inferred types");
   check_cmd->add_option("MODEL", check.model, "ONNX model file")->required();
 
+  ConvertArgs convert;
+  CLI::App* convert_cmd = app.add_subcommand(
+      "convert", "Read a model into finngl's IR, verify it and write it back as ONNX (lossless)");
+  convert_cmd->add_option("MODEL", convert.model, "ONNX model file")->required();
+  convert_cmd->add_option("-o,--output", convert.output, "output ONNX file")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -45,5 +51,6 @@ int main(int argc, char** argv) {
   if (*info_cmd) return RunInfo(info);
   if (*exec_cmd) return RunExec(exec);
   if (*check_cmd) return RunCheck(check);
+  if (*convert_cmd) return RunConvert(convert);
   return 2;
 }

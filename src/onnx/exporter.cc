@@ -252,7 +252,9 @@ absl::Status ExportModelToFile(const Model& model, const std::string& path) {
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return absl::NotFoundError(absl::StrCat(path, ": cannot open '", tmp, "' for writing"));
+    if (!out) {
+      return absl::NotFoundError(absl::StrCat(path, ": cannot open '", tmp, "' for writing"));
+    }
     out.write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
     out.close();
     if (!out) {

@@ -1,18 +1,18 @@
 #include "src/onnx/importer.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
-#include <sstream>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "src/base/status.h"
 
 namespace finngl {
@@ -32,7 +32,15 @@ std::string OnnxTypeName(int32_t data_type) {
   if (onnx::TensorProto_DataType_IsValid(data_type)) {
     return onnx::TensorProto_DataType_Name(static_cast<onnx::TensorProto_DataType>(data_type));
   }
-  return absl::StrCat(data_type);
+  // Types added after ONNX 1.12 (the generated enum here does not know them); INT4/UINT4 show up
+  // in low-bit QDQ models, so the message should say so rather than print a number.
+  static constexpr const char* kNewer[] = {
+      "FLOAT8E4M3FN", "FLOAT8E4M3FNUZ", "FLOAT8E5M2", "FLOAT8E5M2FNUZ", "UINT4",
+      "INT4",         "FLOAT4E2M1",     "FLOAT8E8M0", "UINT2",          "INT2"};
+  if (data_type >= 17 && data_type < 17 + static_cast<int32_t>(std::size(kNewer))) {
+    return kNewer[data_type - 17];
+  }
+  return absl::StrCat("#", data_type);
 }
 
 // The IR's ElementType mirrors TensorProto::DataType numerically up to UINT64; later ONNX types
@@ -337,6 +345,8 @@ class Importer {
       if (!n.name().empty()) taken.insert(n.name());
     }
     std::set<std::string> assigned;
+    // Next suffix to try per base name, so thousands of unnamed nodes stay linear.
+    std::map<std::string, int> next_suffix;
     std::vector<std::string> names;
     for (const onnx::NodeProto& n : gp.node()) {
       if (!n.name().empty() && assigned.insert(n.name()).second) {
@@ -344,11 +354,12 @@ class Importer {
         continue;
       }
       const std::string base = n.name().empty() ? n.op_type() : n.name();
-      for (int k = 0;; ++k) {
+      for (int& k = next_suffix[base];; ++k) {
         std::string candidate = absl::StrCat(base, "_", k);
         if (!taken.count(candidate) && !assigned.count(candidate)) {
           assigned.insert(candidate);
           names.push_back(std::move(candidate));
+          ++k;
           break;
         }
       }
@@ -428,7 +439,9 @@ class Importer {
       const std::string what = absl::StrCat("graph input '", vi.name(), "'", where);
       if (vi.name().empty()) return Invalid(absl::StrCat("a graph input", where, " has no name"));
       if (initializer_names.count(vi.name())) continue;
-      if (g->FindValue(vi.name()) != nullptr) return Invalid(absl::StrCat(what, " is listed twice"));
+      if (g->FindValue(vi.name()) != nullptr) {
+        return Invalid(absl::StrCat(what, " is listed twice"));
+      }
       ASSIGN_OR_RETURN(Value * v, g->AddValue(vi.name()));
       RETURN_IF_ERROR(ApplyValueInfo(vi, v, what));
       g->AddInput(v);
@@ -574,10 +587,15 @@ absl::StatusOr<std::unique_ptr<Model>> ImportModelFromFile(const std::string& pa
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot open file"));
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) return absl::NotFoundError(absl::StrCat(path, ": cannot open file (read failed)"));
-  return ImportModelFromBytes(buffer.str(), path);
+  in.seekg(0, std::ios::end);
+  const std::streamoff size = in.tellg();
+  in.seekg(0, std::ios::beg);
+  if (size < 0) return absl::NotFoundError(absl::StrCat(path, ": cannot open file (read failed)"));
+  std::string bytes(static_cast<size_t>(size), '\0');
+  if (size > 0 && !in.read(bytes.data(), size)) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open file (read failed)"));
+  }
+  return ImportModelFromBytes(bytes, path);
 }
 
 }  // namespace finngl

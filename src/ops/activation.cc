@@ -188,10 +188,7 @@ absl::Status RunUnary(KernelContext& ctx, const std::string& name, const Op& op)
   y->Resize(x->type(), x->dims());
   const bool known = elementwise::Dispatch(Types{}, x->type(), [&](auto tag) {
     using T = decltype(tag);
-    const T* in = x->data<T>();
-    T* out = y->data<T>();
-    const int64_t n = x->size();
-    for (int64_t i = 0; i < n; ++i) out[i] = op(in[i]);
+    elementwise::MapUnary(x->data<T>(), y->data<T>(), x->size(), op);
   });
   if (!known) return BadElementType(name, x->type(), elementwise::TypeNames(Types{}));
   return absl::OkStatus();
@@ -323,10 +320,8 @@ absl::StatusOr<std::unique_ptr<Kernel>> CompileClip(const Node& node, const Comp
                              : (from_attrs ? BoundTo<T>(attr_lo) : std::numeric_limits<T>::lowest());
       const T hi = bounds[1] ? bounds[1]->data<T>()[0]
                              : (from_attrs ? BoundTo<T>(attr_hi) : std::numeric_limits<T>::max());
-      const T* in = x->data<T>();
-      T* out = y->data<T>();
-      const int64_t n = x->size();
-      for (int64_t i = 0; i < n; ++i) out[i] = std::min(std::max(in[i], lo), hi);
+      elementwise::MapUnary(x->data<T>(), y->data<T>(), x->size(),
+                            [lo, hi](T v) { return std::min(std::max(v, lo), hi); });
     });
     if (!known) return BadElementType(names[0], x->type(), elementwise::TypeNames(NumericTypes{}));
     return absl::OkStatus();

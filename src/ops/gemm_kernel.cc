@@ -151,17 +151,22 @@ bool IsGemmElementType(ElementType type) {
   return type != ElementType::kBool && (IsIntegerElementType(type) || IsFloatElementType(type));
 }
 
-Accumulator ChooseAccumulator(ElementType type, bool exact, int64_t k) {
-  switch (type) {
-    case ElementType::kFloat:
-    case ElementType::kFloat16: return exact ? Accumulator::kDouble : Accumulator::kFloat;
-    case ElementType::kDouble: return Accumulator::kDouble;
-    default: break;
+Accumulator ChooseAccumulator(ElementType type, bool exact, int64_t k,
+                              const MagnitudeBounds& bounds) {
+  if (type == ElementType::kDouble) return Accumulator::kDouble;
+  const bool integer_elements = IsIntegerElementType(type);
+  if (!exact && !integer_elements) return Accumulator::kFloat;
+  double a = bounds.a, b = bounds.b, bias = bounds.bias;
+  if (integer_elements) {
+    const double m = ElementTypeMaxMagnitude(type);
+    a = std::min(a, m);
+    b = std::min(b, m);
+    bias = std::min(bias, m);
   }
-  // k + 1 terms: a bias of the same element type is one more term of at most max^2 magnitude.
-  const double max = ElementTypeMaxMagnitude(type);
-  const double bound = static_cast<double>(k + 1) * max * max;
-  return bound < 9007199254740992.0 ? Accumulator::kDouble : Accumulator::kInt64;
+  const double bound = static_cast<double>(k) * a * b + bias;
+  if (bound < 16777216.0) return Accumulator::kFloat;  // 2^24
+  if (bound < 9007199254740992.0) return Accumulator::kDouble;  // 2^53
+  return integer_elements ? Accumulator::kInt64 : Accumulator::kDouble;
 }
 
 double ElementTypeMaxMagnitude(ElementType type) {

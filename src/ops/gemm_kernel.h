@@ -1,7 +1,8 @@
 // Dense matrix products and element conversions shared by MatMul, Gemm and Conv (im2col).
 //
 // Three accumulator types cover every case:
-//  - float:   the float32 path, through Eigen (the executor's hot path: LSTM steps and convs);
+//  - float:   the float32 path, through Eigen (the executor's hot path: LSTM steps and convs),
+//             also used for integer-typed tensors when every partial sum is provably below 2^24;
 //  - double:  exact products of integer-typed tensors. Products and sums of integers stay exact in
 //             double while every partial sum is below 2^53, whatever the summation order, so Eigen
 //             can be used; callers pick it only when that bound provably holds;
@@ -12,6 +13,7 @@
 #define FINNGL_SRC_OPS_GEMM_KERNEL_H_
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "src/ir/tensor.h"
@@ -50,11 +52,24 @@ void StoreElements(const Acc* src, int64_t n, ElementType type, void* dst);
 bool IsGemmElementType(ElementType type);
 
 enum class Accumulator { kFloat, kDouble, kInt64 };
-// The accumulator for sums of `k` products of two operands of element type `type` (plus one bias
-// term). `exact`: the operands are integer-typed by their quantization datatype, so float32
-// accumulation is not allowed. Integer element types are always exact: double when k * max^2 is
-// provably below 2^53, wrapping int64 otherwise.
-Accumulator ChooseAccumulator(ElementType type, bool exact, int64_t k);
+
+// Static bounds on the magnitudes of the operands of an exact product: |a| <= a, |b| <= b and
+// |bias| <= bias (infinity when unknown). They come from datatypes and constant values.
+struct MagnitudeBounds {
+  double a = std::numeric_limits<double>::infinity();
+  double b = std::numeric_limits<double>::infinity();
+  double bias = 0;
+};
+
+// The accumulator for sums of `k` products (plus a bias) of operands of element type `type`.
+// Without `exact` (float operands that are not integer-typed) it is float32 like onnxruntime.
+// With `exact` (every operand integer-typed) every partial sum is bounded by
+// k * a * b + bias; integers below 2^24 are exact in float32 and below 2^53 in double whatever the
+// summation order, so the cheapest exact accumulator is chosen; beyond that wrapping int64 for
+// integer element types. (Integer-typed float tensors with sums beyond 2^53 use double, the best
+// a float tensor can hold anyway.)
+Accumulator ChooseAccumulator(ElementType type, bool exact, int64_t k,
+                              const MagnitudeBounds& bounds);
 
 // The largest magnitude an element of an integer element type can have (as double).
 double ElementTypeMaxMagnitude(ElementType type);

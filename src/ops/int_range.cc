@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace finngl {
 
@@ -32,6 +33,19 @@ std::optional<ValueRange> RangeOfType(const TensorType& type) {
     return ValueRange{d.Min(), d.Max()};
   }
   return std::nullopt;
+}
+
+double MaxMagnitude(const Value* value) {
+  if (value == nullptr || !IsIntegerTyped(value->type())) {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (const Tensor* t = value->initializer()) {
+    double m = 0;
+    for (int64_t i = 0; i < t->size(); ++i) m = std::max(m, std::fabs(t->GetDouble(i)));
+    return m;
+  }
+  std::optional<ValueRange> r = RangeOfType(value->type());
+  return r ? std::max(std::fabs(r->lo), std::fabs(r->hi)) : std::numeric_limits<double>::infinity();
 }
 
 ValueRange RangeProduct(ValueRange a, ValueRange b) {

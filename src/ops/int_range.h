@@ -33,6 +33,10 @@ DataType DataTypeOfElementType(ElementType type);
 // nullopt for tensors that are not integer-typed.
 std::optional<ValueRange> RangeOfType(const TensorType& type);
 
+// The largest magnitude an integer-typed value can hold: its data's when it is an initializer,
+// else its type's range. Infinity for values that are not integer-typed (or null).
+double MaxMagnitude(const Value* value);
+
 // Interval arithmetic.
 ValueRange RangeProduct(ValueRange a, ValueRange b);
 ValueRange RangeSum(ValueRange a, ValueRange b);

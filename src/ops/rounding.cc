@@ -26,13 +26,20 @@ absl::StatusOr<RoundingMode> ParseRoundingMode(const std::string& mode) {
 
 const char* RoundingModeName(RoundingMode mode) {
   switch (mode) {
-    case RoundingMode::kHalfEven: return "ROUND";
-    case RoundingMode::kCeil: return "CEIL";
-    case RoundingMode::kFloor: return "FLOOR";
-    case RoundingMode::kUp: return "UP";
-    case RoundingMode::kDown: return "DOWN";
-    case RoundingMode::kHalfUp: return "HALF_UP";
-    case RoundingMode::kHalfDown: return "HALF_DOWN";
+    case RoundingMode::kHalfEven:
+      return "ROUND";
+    case RoundingMode::kCeil:
+      return "CEIL";
+    case RoundingMode::kFloor:
+      return "FLOOR";
+    case RoundingMode::kUp:
+      return "UP";
+    case RoundingMode::kDown:
+      return "DOWN";
+    case RoundingMode::kHalfUp:
+      return "HALF_UP";
+    case RoundingMode::kHalfDown:
+      return "HALF_DOWN";
   }
   return "?";
 }

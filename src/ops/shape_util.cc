@@ -67,9 +67,8 @@ absl::StatusOr<std::vector<int64_t>> NormalizeAxes(std::span<const int64_t> axes
 
 absl::StatusOr<std::vector<int64_t>> ReadInts(const Tensor& t, const std::string& what) {
   if (!IsIntegerElementType(t.type()) || t.type() == ElementType::kBool) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " has element type ",
-                                                   ElementTypeName(t.type()),
-                                                   ", expected int64 (or int32)"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, " has element type ", ElementTypeName(t.type()), ", expected int64 (or int32)"));
   }
   return t.ToInt64s();
 }
@@ -124,6 +123,29 @@ void StridedCopy(const void* in, int64_t in_base, std::span<const int64_t> in_st
                    static_cast<uint64_t*>(out));
       break;
   }
+}
+
+absl::Status CheckCopyable(const Tensor& t, const std::string& label) {
+  if (ElementSize(t.type()) == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(label, " has unsupported element type ", ElementTypeName(t.type())));
+  }
+  return absl::OkStatus();
+}
+
+void CopyWithDims(const Tensor& in, std::span<const int64_t> dims, Tensor& out) {
+  out.Resize(in.type(), dims);
+  std::memcpy(out.raw(), in.raw(), in.byte_size());
+}
+
+Dim DimProduct(const Shape& s, size_t begin, size_t end) {
+  if (end - begin == 1) return s[begin];
+  int64_t p = 1;
+  for (size_t i = begin; i < end; ++i) {
+    if (!s[i].known()) return Dim{};
+    p *= s[i].value;
+  }
+  return Dim{p, ""};
 }
 
 std::string InputLabel(const Node& node, int i) {

@@ -36,6 +36,19 @@ Dims RowMajorStrides(std::span<const int64_t> dims);
 void StridedCopy(const void* in, int64_t in_base, std::span<const int64_t> in_strides,
                  std::span<const int64_t> out_dims, int elem_size, void* out);
 
+// An attribute schema entry without a value constraint.
+inline AttrSpec MakeAttr(std::string name, Attribute::Type type, bool required = false) {
+  return AttrSpec{std::move(name), type, required, nullptr};
+}
+
+// InvalidArgument naming `label` unless the tensor's elements have a size (strings do not).
+absl::Status CheckCopyable(const Tensor& t, const std::string& label);
+// Copies `in` into `out` with new dims (same element count).
+void CopyWithDims(const Tensor& in, std::span<const int64_t> dims, Tensor& out);
+// The product of dims [begin, end) of a static shape (unknown if any is unknown); a single dim
+// passes through with its symbolic name.
+Dim DimProduct(const Shape& s, size_t begin, size_t end);
+
 // The input's name for diagnostics ("input 'x'"), or "input <i>" when omitted.
 std::string InputLabel(const Node& node, int i);
 

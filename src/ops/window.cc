@@ -68,7 +68,36 @@ absl::StatusOr<AxisResult> ComputeAxis(const WindowAttrs& attrs, int axis, int64
   return AxisResult{out, pb, pe};
 }
 
+absl::Status CheckAllAtLeast(const Attribute& a, int64_t min_value) {
+  for (int64_t v : a.ints()) {
+    if (v < min_value) {
+      return absl::InvalidArgumentError(absl::StrCat("values must be >= ", min_value));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::vector<AttrSpec> WindowAttrSpecs(bool kernel_required, bool pooling) {
+  auto positive = [](const Attribute& a) { return CheckAllAtLeast(a, 1); };
+  std::vector<AttrSpec> specs = {
+      {"auto_pad", Attribute::Type::kString, false,
+       [](const Attribute& a) {
+         return CheckAttrIn(a, {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID"});
+       }},
+      {"dilations", Attribute::Type::kInts, false, positive},
+      {"kernel_shape", Attribute::Type::kInts, kernel_required, positive},
+      {"pads", Attribute::Type::kInts, false,
+       [](const Attribute& a) { return CheckAllAtLeast(a, 0); }},
+      {"strides", Attribute::Type::kInts, false, positive},
+  };
+  if (pooling) {
+    specs.push_back({"ceil_mode", Attribute::Type::kInt, false,
+                     [](const Attribute& a) { return CheckAttrIn(a, {"0", "1"}); }});
+  }
+  return specs;
+}
 
 absl::StatusOr<WindowAttrs> ParseWindowAttrs(const Node& node, bool kernel_required) {
   WindowAttrs w;

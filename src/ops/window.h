@@ -23,6 +23,7 @@
 
 #include "absl/status/statusor.h"
 #include "src/ir/graph.h"
+#include "src/ops/op_spec.h"
 
 namespace finngl {
 
@@ -39,6 +40,10 @@ struct WindowAttrs {
   std::vector<int64_t> pads;  // [x1_begin, x2_begin, ..., x1_end, x2_end, ...]
   bool ceil_mode = false;
 };
+
+// Attribute schema entries for auto_pad, dilations, kernel_shape, pads, strides and, for pooling
+// ops, ceil_mode.
+std::vector<AttrSpec> WindowAttrSpecs(bool kernel_required, bool pooling);
 
 // Parses and validates the window attributes of `node` (types, positive kernel/strides/dilations,
 // non-negative pads, consistent lengths). `kernel_required`: pools need kernel_shape.

@@ -1,6 +1,6 @@
 // Tests for src/base/npy: round trips for every supported dtype, byte compatibility with np.save,
 // and the error for each kind of malformed file.
-#include "src/base/npy.h"
+#include "src/ir/npy.h"
 
 #include <filesystem>
 #include <fstream>
@@ -115,7 +115,8 @@ TEST_F(NpyTest, HeaderMatchesNumpyByteForByte) {
       {Tensor(ElementType::kFloat, {2, 3}),
        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"},
       {Tensor::Scalar<double>(1.5), "{'descr': '<f8', 'fortran_order': False, 'shape': (), }"},
-      {Tensor(ElementType::kBool, {7}), "{'descr': '|b1', 'fortran_order': False, 'shape': (7,), }"},
+      {Tensor(ElementType::kBool, {7}),
+       "{'descr': '|b1', 'fortran_order': False, 'shape': (7,), }"},
       {Tensor(ElementType::kInt8, {0, 3}),
        "{'descr': '|i1', 'fortran_order': False, 'shape': (0, 3), }"},
   };

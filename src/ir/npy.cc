@@ -1,4 +1,4 @@
-#include "src/base/npy.h"
+#include "src/ir/npy.h"
 
 #include <bit>
 #include <cctype>
@@ -150,7 +150,9 @@ class HeaderParser {
 
 // Maps a descr to an element type, or explains why it is not supported.
 absl::StatusOr<ElementType> ElementTypeFromDescr(const std::string& descr) {
-  if (descr.size() < 3) return absl::InvalidArgumentError(absl::StrCat("unsupported dtype '", descr, "'"));
+  if (descr.size() < 3) {
+    return absl::InvalidArgumentError(absl::StrCat("unsupported dtype '", descr, "'"));
+  }
   const char order = descr[0];
   const std::string code = descr.substr(1);
   struct Entry {
@@ -167,7 +169,9 @@ absl::StatusOr<ElementType> ElementTypeFromDescr(const std::string& descr) {
     if (code != e.code) continue;
     const bool single_byte = ElementSize(e.type) == 1;
     // Byte order is meaningless for one-byte types, so numpy's '|' and any other marker are fine.
-    if (single_byte && (order == '|' || order == '<' || order == '>' || order == '=')) return e.type;
+    if (single_byte && (order == '|' || order == '<' || order == '>' || order == '=')) {
+      return e.type;
+    }
     if (order == '<' || order == '=') return e.type;
     if (order == '>') {
       return absl::InvalidArgumentError(
@@ -304,7 +308,9 @@ absl::Status WriteNpy(const std::string& path, const Tensor& t) {
     std::string out(kMagic, kMagicLen);
     out.push_back(static_cast<char>(major));
     out.push_back('\0');
-    for (size_t i = 0; i < len_bytes; ++i) out.push_back(static_cast<char>((total >> (8 * i)) & 0xff));
+    for (size_t i = 0; i < len_bytes; ++i) {
+      out.push_back(static_cast<char>((total >> (8 * i)) & 0xff));
+    }
     out += dict;
     out.append(padlen, ' ');
     out.push_back('\n');

@@ -7,8 +7,8 @@
 // InvalidArgument error that names the file.
 //
 // Note: Tensor lives in src/ir, so code using these functions links finngl_ir as well.
-#ifndef FINNGL_SRC_BASE_NPY_H_
-#define FINNGL_SRC_BASE_NPY_H_
+#ifndef FINNGL_SRC_IR_NPY_H_
+#define FINNGL_SRC_IR_NPY_H_
 
 #include <string>
 
@@ -24,8 +24,8 @@ namespace finngl {
 absl::StatusOr<Tensor> ReadNpy(const std::string& path);
 
 // Writes `t` as a version 1.0 .npy file (2.0 if the header does not fit), byte-compatible with
-// np.save. The data goes to `path + ".tmp"` first and is renamed into place, so a failed write never
-// leaves a partial file at `path`.
+// np.save. The data goes to `path + ".tmp"` first and is renamed into place, so a failed write
+// never leaves a partial file at `path`.
 absl::Status WriteNpy(const std::string& path, const Tensor& t);
 
 // The .npy descr string for an element type ("<f4", "|b1", ...); empty if not representable.
@@ -33,4 +33,4 @@ std::string NpyDescr(ElementType type);
 
 }  // namespace finngl
 
-#endif  // FINNGL_SRC_BASE_NPY_H_
+#endif  // FINNGL_SRC_IR_NPY_H_
