@@ -277,8 +277,9 @@ template <typename T>
 T BoundTo(double v) {
   if constexpr (std::is_integral_v<T>) {
     if (std::isnan(v)) return T(0);
-    if (v <= static_cast<double>(std::numeric_limits<T>::lowest())) return std::numeric_limits<T>::lowest();
-    if (v >= static_cast<double>(std::numeric_limits<T>::max())) return std::numeric_limits<T>::max();
+    constexpr T kLo = std::numeric_limits<T>::lowest(), kHi = std::numeric_limits<T>::max();
+    if (v <= static_cast<double>(kLo)) return kLo;
+    if (v >= static_cast<double>(kHi)) return kHi;
   } else if constexpr (std::is_same_v<T, float>) {
     if (v <= std::numeric_limits<float>::lowest()) return std::numeric_limits<float>::lowest();
     if (v >= std::numeric_limits<float>::max()) return std::numeric_limits<float>::max();
@@ -304,7 +305,8 @@ absl::StatusOr<std::unique_ptr<Kernel>> CompileClip(const Node& node, const Comp
       if (b->type() != x->type()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "input '", names[k + 1], "' has element type ", ElementTypeName(b->type()),
-            " but input '", names[0], "' has ", ElementTypeName(x->type()), "; they must be equal"));
+            " but input '", names[0], "' has ", ElementTypeName(x->type()),
+            "; they must be equal"));
       }
       if (b->size() != 1) {
         return absl::InvalidArgumentError(absl::StrCat("input '", names[k + 1],
@@ -316,10 +318,10 @@ absl::StatusOr<std::unique_ptr<Kernel>> CompileClip(const Node& node, const Comp
     y->Resize(x->type(), x->dims());
     const bool known = elementwise::Dispatch(NumericTypes{}, x->type(), [&](auto tag) {
       using T = decltype(tag);
-      const T lo = bounds[0] ? bounds[0]->data<T>()[0]
-                             : (from_attrs ? BoundTo<T>(attr_lo) : std::numeric_limits<T>::lowest());
-      const T hi = bounds[1] ? bounds[1]->data<T>()[0]
-                             : (from_attrs ? BoundTo<T>(attr_hi) : std::numeric_limits<T>::max());
+      const T def_lo = from_attrs ? BoundTo<T>(attr_lo) : std::numeric_limits<T>::lowest();
+      const T def_hi = from_attrs ? BoundTo<T>(attr_hi) : std::numeric_limits<T>::max();
+      const T lo = bounds[0] ? bounds[0]->data<T>()[0] : def_lo;
+      const T hi = bounds[1] ? bounds[1]->data<T>()[0] : def_hi;
       elementwise::MapUnary(x->data<T>(), y->data<T>(), x->size(),
                             [lo, hi](T v) { return std::min(std::max(v, lo), hi); });
     });
@@ -369,9 +371,10 @@ bool IsCastType(ElementType t) {
 absl::Status CheckCastTo(const Attribute& a) {
   const auto t = static_cast<ElementType>(a.i());
   if (a.i() >= 0 && a.i() <= 16 && IsCastType(t)) return absl::OkStatus();
+  const std::string name =
+      a.i() >= 0 && a.i() <= 16 ? absl::StrCat(" (", ElementTypeName(t), ")") : "";
   return absl::InvalidArgumentError(
-      absl::StrCat("value ", a.i(), (a.i() >= 0 && a.i() <= 16 ? absl::StrCat(" (", ElementTypeName(t), ")") : ""),
-                   " is not a supported element type"));
+      absl::StrCat("value ", a.i(), name, " is not a supported element type"));
 }
 
 // Largest magnitude up to which every integer is exact in a float container.
@@ -430,7 +433,8 @@ absl::StatusOr<std::unique_ptr<Kernel>> CompileCast(const Node& node, const Comp
   }
   const auto to = static_cast<ElementType>(to_int);
   return MakeKernel([to, name = InputName(node, 0), in_scratch = std::vector<float>(),
-                     out_scratch = std::vector<float>()](KernelContext& ctx) mutable -> absl::Status {
+                     out_scratch =
+                         std::vector<float>()](KernelContext& ctx) mutable -> absl::Status {
     const Tensor* x = ctx.input(0);
     if (x == nullptr) return absl::InvalidArgumentError("missing input");
     if (!IsCastType(x->type())) {
@@ -555,7 +559,8 @@ OpSpec MakeSqrtSpec() {
   return MakeUnarySpec<FloatTypes, SqrtOp>("Sqrt", 1, "square root (NaN below 0)", FloatResult);
 }
 OpSpec MakeFloorSpec() {
-  return MakeUnarySpec<FloatTypes, FloorOp>("Floor", 1, "round toward -inf", RoundedResult<FloorOp>);
+  return MakeUnarySpec<FloatTypes, FloorOp>("Floor", 1, "round toward -inf",
+                                            RoundedResult<FloorOp>);
 }
 OpSpec MakeCeilSpec() {
   return MakeUnarySpec<FloatTypes, CeilOp>("Ceil", 1, "round toward +inf", RoundedResult<CeilOp>);

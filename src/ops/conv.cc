@@ -133,8 +133,8 @@ absl::Status InferConv(InferContext& ctx) {
   if (channels.known() && per_group.known() && channels.value != per_group.value * group) {
     return ctx.Error(absl::StrCat("input '", w_name, "' has ", per_group.value,
                                   " input channels per group, but input '", x_name, "' has ",
-                                  channels.value, " channels and group = ", group,
-                                  " (expected ", channels.value / group, " per group)"));
+                                  channels.value, " channels and group = ", group, " (expected ",
+                                  channels.value / group, " per group)"));
   }
   if (channels.known() && channels.value % group != 0) {
     return ctx.Error(absl::StrCat("input '", x_name, "' has ", channels.value,
@@ -165,9 +165,10 @@ absl::Status InferConv(InferContext& ctx) {
   const bool has_b = ctx.has_input(2);
   if (has_b && ctx.input_type(2).shape) {
     const Shape& b = *ctx.input_type(2).shape;
-    if (b.size() != 1 || (out_channels.known() && b[0].known() && b[0].value != out_channels.value)) {
-      return ctx.Error(absl::StrCat("input '", InputName(node, 2), "' has shape ",
-                                    ShapeToString(b), ", expected [",
+    if (b.size() != 1 ||
+        (out_channels.known() && b[0].known() && b[0].value != out_channels.value)) {
+      return ctx.Error(absl::StrCat("input '", InputName(node, 2), "' has shape ", ShapeToString(b),
+                                    ", expected [",
                                     out_channels.known() ? absl::StrCat(out_channels.value) : "M",
                                     "] (one bias per output channel)"));
     }
@@ -189,8 +190,8 @@ absl::Status InferConv(InferContext& ctx) {
   }
   // Datatype of exact results.
   DataType dtype = DataType::Float32();
-  const bool exact = IsIntegerTyped(tx) && IsIntegerTyped(tw) &&
-                     (!has_b || IsIntegerTyped(ctx.input_type(2)));
+  const bool exact =
+      IsIntegerTyped(tx) && IsIntegerTyped(tw) && (!has_b || IsIntegerTyped(ctx.input_type(2)));
   if (exact) {
     std::optional<ValueRange> range;
     std::optional<ValueRange> rx = RangeOfType(tx);
@@ -234,7 +235,8 @@ class ConvKernel final : public Kernel {
     const Tensor* x = ctx.input(0);
     const Tensor* w = ctx.input(1);
     const Tensor* b = ctx.input(2);
-    if (x == nullptr || w == nullptr) return absl::InvalidArgumentError("Conv needs inputs X and W");
+    if (x == nullptr || w == nullptr)
+      return absl::InvalidArgumentError("Conv needs inputs X and W");
     RETURN_IF_ERROR(CheckShapes(*x, *w, b));
     std::span<const int64_t> in(x->dims().data() + 2, x->rank() - 2);
     std::span<const int64_t> kernel(w->dims().data() + 2, w->rank() - 2);
@@ -246,13 +248,20 @@ class ConvKernel final : public Kernel {
     }
     geom_ = *geometry;
     out_dims_.assign({x->dim(0), w->dim(0)});
-    for (int i = 0; i < geom_.rank; ++i) out_dims_.push_back(geom_.out[kMaxSpatialRank - geom_.rank + i]);
+    for (int i = 0; i < geom_.rank; ++i)
+      out_dims_.push_back(geom_.out[kMaxSpatialRank - geom_.rank + i]);
     Tensor& y = *ctx.outputs[0];
     y.Resize(x->type(), out_dims_);
     switch (ChooseAccumulator(x->type(), exact_, w->dim(1) * geom_.kernel_size(), bounds_)) {
-      case Accumulator::kFloat: Compute<float>(*x, *w, b, y); break;
-      case Accumulator::kDouble: Compute<double>(*x, *w, b, y); break;
-      case Accumulator::kInt64: Compute<int64_t>(*x, *w, b, y); break;
+      case Accumulator::kFloat:
+        Compute<float>(*x, *w, b, y);
+        break;
+      case Accumulator::kDouble:
+        Compute<double>(*x, *w, b, y);
+        break;
+      case Accumulator::kInt64:
+        Compute<int64_t>(*x, *w, b, y);
+        break;
     }
     return absl::OkStatus();
   }
@@ -262,28 +271,27 @@ class ConvKernel final : public Kernel {
     for (int i = 1; i < 3; ++i) {
       const Tensor* t = i == 1 ? &w : b;
       if (t != nullptr && t->type() != x.type()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "input '", names_[i], "' has element type ", ElementTypeName(t->type()),
-            " but input '", names_[0], "' has ", ElementTypeName(x.type())));
+        return absl::InvalidArgumentError(
+            absl::StrCat("input '", names_[i], "' has element type ", ElementTypeName(t->type()),
+                         " but input '", names_[0], "' has ", ElementTypeName(x.type())));
       }
     }
     if (x.rank() < 3 || x.rank() > 2 + kMaxSpatialRank) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "input '", names_[0], "' has shape ", DimsToString(x.dims()), "; Conv supports 1 to ",
-          kMaxSpatialRank, " spatial axes"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", names_[0], "' has shape ", DimsToString(x.dims()),
+                       "; Conv supports 1 to ", kMaxSpatialRank, " spatial axes"));
     }
     if (w.rank() != x.rank()) {
-      return absl::InvalidArgumentError(absl::StrCat("input '", names_[1], "' has shape ",
-                                                     DimsToString(w.dims()), " but input '",
-                                                     names_[0], "' has shape ",
-                                                     DimsToString(x.dims()), "; ranks differ"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", names_[1], "' has shape ", DimsToString(w.dims()), " but input '",
+                       names_[0], "' has shape ", DimsToString(x.dims()), "; ranks differ"));
     }
     const int64_t group = attrs_.group;
     if (x.dim(1) != w.dim(1) * group || w.dim(0) % group != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "input '", names_[1], "' has shape ", DimsToString(w.dims()), " but input '", names_[0],
-          "' has ", x.dim(1), " channels with group = ", group, " (W must be [M, C / group, ...]",
-          " with M divisible by group)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", names_[1], "' has shape ", DimsToString(w.dims()), " but input '",
+                       names_[0], "' has ", x.dim(1), " channels with group = ", group,
+                       " (W must be [M, C / group, ...]", " with M divisible by group)"));
     }
     const std::vector<int64_t>& ks = attrs_.window.kernel_shape;
     if (!ks.empty() && !std::equal(ks.begin(), ks.end(), w.dims().begin() + 2, w.dims().end())) {
@@ -314,8 +322,8 @@ class ConvKernel final : public Kernel {
     // A 1x1 window with unit strides and no padding reads the input planes as they are.
     bool pointwise = geom_.kernel_size() == 1;
     for (int i = 0; i < kMaxSpatialRank; ++i) {
-      pointwise = pointwise && geom_.stride[i] == 1 && geom_.pad_begin[i] == 0 &&
-                  geom_.pad_end[i] == 0;
+      pointwise =
+          pointwise && geom_.stride[i] == 1 && geom_.pad_begin[i] == 0 && geom_.pad_end[i] == 0;
     }
     Acc* col = pointwise ? nullptr : col_.Get<Acc>(k * p);
     for (int64_t n = 0; n < n_images; ++n) {

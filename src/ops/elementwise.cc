@@ -29,7 +29,9 @@ struct AddOp {
       return a + b;
     }
   }
-  static std::optional<Range> ResultRange(Range a, Range b) { return Range{a.lo + b.lo, a.hi + b.hi}; }
+  static std::optional<Range> ResultRange(Range a, Range b) {
+    return Range{a.lo + b.lo, a.hi + b.hi};
+  }
 };
 
 struct SubOp {
@@ -41,7 +43,9 @@ struct SubOp {
       return a - b;
     }
   }
-  static std::optional<Range> ResultRange(Range a, Range b) { return Range{a.lo - b.hi, a.hi - b.lo}; }
+  static std::optional<Range> ResultRange(Range a, Range b) {
+    return Range{a.lo - b.hi, a.hi - b.lo};
+  }
 };
 
 struct MulOp {
@@ -130,7 +134,8 @@ absl::Status InferBinary(InferContext& ctx) {
 }
 
 template <typename Op>
-absl::StatusOr<std::unique_ptr<Kernel>> CompileBinary(const Node& node, const CompileContext& cctx) {
+absl::StatusOr<std::unique_ptr<Kernel>> CompileBinary(const Node& node,
+                                                      const CompileContext& cctx) {
   ASSIGN_OR_RETURN(std::optional<int64_t> legacy, LegacyAxis(node, cctx.opset));
   return MakeKernel([plan = BinaryBroadcast(), legacy, a_name = InputName(node, 0),
                      b_name = InputName(node, 1)](KernelContext& ctx) mutable -> absl::Status {

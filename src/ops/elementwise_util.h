@@ -75,7 +75,8 @@ template <typename L>
 absl::Status CheckInputElem(const InferContext& ctx, int i, L list) {
   ElementType t = ctx.input_type(i).elem;
   if (t == ElementType::kUndefined || Contains(list, t)) return absl::OkStatus();
-  return ctx.Error(std::string(BadElementType(InputName(ctx.node(), i), t, TypeNames(list)).message()));
+  absl::Status s = BadElementType(InputName(ctx.node(), i), t, TypeNames(list));
+  return ctx.Error(std::string(s.message()));
 }
 
 // Inference-time check that input i has the same element type as input 0.

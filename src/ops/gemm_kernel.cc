@@ -1,12 +1,11 @@
 #include "src/ops/gemm_kernel.h"
 
+#include <Eigen/Core>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <type_traits>
-
-#include <Eigen/Core>
 
 namespace finngl {
 namespace {
@@ -65,7 +64,7 @@ T StoreInteger(Acc v) {
     if (!(v < 9.2233720368547758e18)) {
       if constexpr (std::is_same_v<T, uint64_t>) {
         return v < 1.8446744073709552e19 ? static_cast<uint64_t>(v)
-                                          : std::numeric_limits<uint64_t>::max();
+                                         : std::numeric_limits<uint64_t>::max();
       }
       return static_cast<T>(std::numeric_limits<int64_t>::max());
     }
@@ -164,23 +163,33 @@ Accumulator ChooseAccumulator(ElementType type, bool exact, int64_t k,
     bias = std::min(bias, m);
   }
   const double bound = static_cast<double>(k) * a * b + bias;
-  if (bound < 16777216.0) return Accumulator::kFloat;  // 2^24
+  if (bound < 16777216.0) return Accumulator::kFloat;           // 2^24
   if (bound < 9007199254740992.0) return Accumulator::kDouble;  // 2^53
   return integer_elements ? Accumulator::kInt64 : Accumulator::kDouble;
 }
 
 double ElementTypeMaxMagnitude(ElementType type) {
   switch (type) {
-    case ElementType::kBool: return 1;
-    case ElementType::kInt8: return 128;
-    case ElementType::kUint8: return 255;
-    case ElementType::kInt16: return 32768;
-    case ElementType::kUint16: return 65535;
-    case ElementType::kInt32: return 2147483648.0;
-    case ElementType::kUint32: return 4294967295.0;
-    case ElementType::kInt64: return 9223372036854775808.0;
-    case ElementType::kUint64: return 18446744073709551615.0;
-    default: return std::numeric_limits<double>::infinity();
+    case ElementType::kBool:
+      return 1;
+    case ElementType::kInt8:
+      return 128;
+    case ElementType::kUint8:
+      return 255;
+    case ElementType::kInt16:
+      return 32768;
+    case ElementType::kUint16:
+      return 65535;
+    case ElementType::kInt32:
+      return 2147483648.0;
+    case ElementType::kUint32:
+      return 4294967295.0;
+    case ElementType::kInt64:
+      return 9223372036854775808.0;
+    case ElementType::kUint64:
+      return 18446744073709551615.0;
+    default:
+      return std::numeric_limits<double>::infinity();
   }
 }
 

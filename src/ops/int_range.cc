@@ -12,17 +12,28 @@ bool IsIntegerTyped(const TensorType& type) {
 
 DataType DataTypeOfElementType(ElementType type) {
   switch (type) {
-    case ElementType::kBool: return DataType::Binary();
-    case ElementType::kInt8: return DataType::Int(8);
-    case ElementType::kUint8: return DataType::UInt(8);
-    case ElementType::kInt16: return DataType::Int(16);
-    case ElementType::kUint16: return DataType::UInt(16);
-    case ElementType::kInt32: return DataType::Int(32);
-    case ElementType::kUint32: return DataType::UInt(32);
-    case ElementType::kInt64: return DataType::Int(64);
-    case ElementType::kUint64: return DataType::UInt(64);
-    case ElementType::kFloat16: return DataType::Float16();
-    default: return DataType::Float32();
+    case ElementType::kBool:
+      return DataType::Binary();
+    case ElementType::kInt8:
+      return DataType::Int(8);
+    case ElementType::kUint8:
+      return DataType::UInt(8);
+    case ElementType::kInt16:
+      return DataType::Int(16);
+    case ElementType::kUint16:
+      return DataType::UInt(16);
+    case ElementType::kInt32:
+      return DataType::Int(32);
+    case ElementType::kUint32:
+      return DataType::UInt(32);
+    case ElementType::kInt64:
+      return DataType::Int(64);
+    case ElementType::kUint64:
+      return DataType::UInt(64);
+    case ElementType::kFloat16:
+      return DataType::Float16();
+    default:
+      return DataType::Float32();
   }
 }
 

@@ -42,7 +42,7 @@ ValueRange RangeProduct(ValueRange a, ValueRange b);
 ValueRange RangeSum(ValueRange a, ValueRange b);
 ValueRange RangeScale(ValueRange a, double k);  // k * a
 ValueRange RangeUnion(ValueRange a, ValueRange b);
-ValueRange RangeWithZero(ValueRange a);          // also covers 0 (e.g. zero padding)
+ValueRange RangeWithZero(ValueRange a);                       // also covers 0 (e.g. zero padding)
 ValueRange RangeOfValues(const std::vector<double>& values);  // min and max (values non-empty)
 
 // Range of dot products between `count` constant vectors and any vector x with elements in `x`,

@@ -8,9 +8,9 @@
 #include <array>
 #include <cmath>
 #include <optional>
+#include <string>
 #include <tuple>
 #include <type_traits>
-#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -84,8 +84,8 @@ absl::Status InferMatMul(InferContext& ctx) {
     const Shape& b = *tb.shape;
     for (int i : {0, 1}) {
       if ((i == 0 ? a : b).empty()) {
-        return ctx.Error(absl::StrCat("input '", InputName(node, i),
-                                      "' is a scalar; MatMul needs rank >= 1"));
+        return ctx.Error(
+            absl::StrCat("input '", InputName(node, i), "' is a scalar; MatMul needs rank >= 1"));
       }
     }
     const Dim& ka = a.back();
@@ -133,9 +133,9 @@ class MatMulKernel final : public Kernel {
     const Tensor* b = ctx.input(1);
     if (a == nullptr || b == nullptr) return absl::InvalidArgumentError("MatMul needs two inputs");
     if (a->type() != b->type()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "input '", a_name_, "' has element type ", ElementTypeName(a->type()), " but input '",
-          b_name_, "' has ", ElementTypeName(b->type())));
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", a_name_, "' has element type ", ElementTypeName(a->type()),
+                       " but input '", b_name_, "' has ", ElementTypeName(b->type())));
     }
     const int64_t ra = a->rank(), rb = b->rank();
     if (ra == 0 || rb == 0) {
@@ -160,9 +160,9 @@ class MatMulKernel final : public Kernel {
       std::array<Dims, 2> batches{batch_a_, batch_b_};
       auto batch = BroadcastDims(batches);
       if (!batch.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "batch dimensions of inputs '", a_name_, "' ", DimsToString(a->dims()), " and '",
-            b_name_, "' ", DimsToString(b->dims()), " do not broadcast"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("batch dimensions of inputs '", a_name_, "' ", DimsToString(a->dims()),
+                         " and '", b_name_, "' ", DimsToString(b->dims()), " do not broadcast"));
       }
       out_dims_ = *batch;
     }
@@ -172,9 +172,15 @@ class MatMulKernel final : public Kernel {
     Tensor& y = *ctx.outputs[0];
     y.Resize(a->type(), out_dims_);
     switch (ChooseAccumulator(a->type(), exact_, k_, bounds_)) {
-      case Accumulator::kFloat: Compute<float>(*a, *b, y); break;
-      case Accumulator::kDouble: Compute<double>(*a, *b, y); break;
-      case Accumulator::kInt64: Compute<int64_t>(*a, *b, y); break;
+      case Accumulator::kFloat:
+        Compute<float>(*a, *b, y);
+        break;
+      case Accumulator::kDouble:
+        Compute<double>(*a, *b, y);
+        break;
+      case Accumulator::kInt64:
+        Compute<int64_t>(*a, *b, y);
+        break;
     }
     return absl::OkStatus();
   }
@@ -187,8 +193,8 @@ class MatMulKernel final : public Kernel {
     const bool direct = y.type() == ElementTypeOf<Acc>();
     Acc* pc = direct ? y.data<Acc>() : out_.Get<Acc>(y.size());
     if (shared_b_) {
-      Gemm(NumElementsOf(batch_a_) * m_, n_, k_, GemmOperand<Acc>{pa, k_},
-           GemmOperand<Acc>{pb, n_}, pc, n_);
+      Gemm(NumElementsOf(batch_a_) * m_, n_, k_, GemmOperand<Acc>{pa, k_}, GemmOperand<Acc>{pb, n_},
+           pc, n_);
     } else {
       const std::array<std::vector<int64_t>, 2> strides{BroadcastStrides(batch_a_, batch_out_),
                                                         BroadcastStrides(batch_b_, batch_out_)};
@@ -232,9 +238,8 @@ absl::StatusOr<GemmAttrs> ParseGemmAttrs(const Node& node) {
   for (const char* name : {"alpha", "beta"}) {
     if (const Attribute* a = node.attr(name)) {
       if (a->type() != Attribute::Type::kFloat) {
-        return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "' has type ",
-                                                       AttributeTypeName(a->type()),
-                                                       ", expected float"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "attribute '", name, "' has type ", AttributeTypeName(a->type()), ", expected float"));
       }
       (std::string(name) == "alpha" ? g.alpha : g.beta) = a->f();
     }
@@ -276,10 +281,9 @@ absl::Status InferGemm(InferContext& ctx) {
     const Dim& n = attrs->trans_b ? b[0] : b[1];
     if (ka.known() && kb.known() && ka.value != kb.value) {
       return ctx.Error(absl::StrCat("inner dimensions differ: input '", InputName(node, 0),
-                                    "' has shape ", ShapeToString(a), " (transA=",
-                                    attrs->trans_a, ") and input '", InputName(node, 1),
-                                    "' has shape ", ShapeToString(b), " (transB=",
-                                    attrs->trans_b, ")"));
+                                    "' has shape ", ShapeToString(a), " (transA=", attrs->trans_a,
+                                    ") and input '", InputName(node, 1), "' has shape ",
+                                    ShapeToString(b), " (transB=", attrs->trans_b, ")"));
     }
     out = Shape{m, n};
     if (has_c && ctx.input_type(2).shape) {
@@ -297,8 +301,8 @@ absl::Status InferGemm(InferContext& ctx) {
     }
   }
   DataType dtype = DataType::Float32();
-  const bool exact = IsIntegerTyped(ta) && IsIntegerTyped(tb) &&
-                     (!has_c || IsIntegerTyped(ctx.input_type(2)));
+  const bool exact =
+      IsIntegerTyped(ta) && IsIntegerTyped(tb) && (!has_c || IsIntegerTyped(ctx.input_type(2)));
   if (exact && IsIntegral(attrs->alpha) && IsIntegral(attrs->beta)) {
     std::optional<ValueRange> range;
     if (ta.shape && tb.shape) {
@@ -335,19 +339,19 @@ class GemmKernel final : public Kernel {
     const Tensor* a = ctx.input(0);
     const Tensor* b = ctx.input(1);
     const Tensor* c = ctx.input(2);
-    if (a == nullptr || b == nullptr) return absl::InvalidArgumentError("Gemm needs inputs A and B");
+    if (a == nullptr || b == nullptr)
+      return absl::InvalidArgumentError("Gemm needs inputs A and B");
     for (int i = 0; i < 3; ++i) {
       const Tensor* t = ctx.input(i);
       if (t == nullptr) continue;
       if (t->type() != a->type()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "input '", names_[i], "' has element type ", ElementTypeName(t->type()),
-            " but input '", names_[0], "' has ", ElementTypeName(a->type())));
+        return absl::InvalidArgumentError(
+            absl::StrCat("input '", names_[i], "' has element type ", ElementTypeName(t->type()),
+                         " but input '", names_[0], "' has ", ElementTypeName(a->type())));
       }
       if (i < 2 && t->rank() != 2) {
-        return absl::InvalidArgumentError(absl::StrCat("input '", names_[i], "' has shape ",
-                                                       DimsToString(t->dims()),
-                                                       ", expected rank 2"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "input '", names_[i], "' has shape ", DimsToString(t->dims()), ", expected rank 2"));
       }
     }
     m_ = attrs_.trans_a ? a->dim(1) : a->dim(0);
@@ -365,18 +369,24 @@ class GemmKernel final : public Kernel {
       if (rc >= 1) c_cols_ = c->dim(rc - 1);
       if (rc == 2) c_rows_ = c->dim(0);
       if (rc > 2 || (c_rows_ != 1 && c_rows_ != m_) || (c_cols_ != 1 && c_cols_ != n_)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "input '", names_[2], "' has shape ", DimsToString(c->dims()),
-            ", which does not broadcast to [", m_, ", ", n_, "]"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("input '", names_[2], "' has shape ", DimsToString(c->dims()),
+                         ", which does not broadcast to [", m_, ", ", n_, "]"));
       }
     }
     Tensor& y = *ctx.outputs[0];
     const int64_t out_dims[2] = {m_, n_};
     y.Resize(a->type(), out_dims);
     switch (ChooseAccumulator(a->type(), exact_, k_, bounds_)) {
-      case Accumulator::kFloat: Compute<float>(*a, *b, c, y); break;
-      case Accumulator::kDouble: Compute<double>(*a, *b, c, y); break;
-      case Accumulator::kInt64: Compute<int64_t>(*a, *b, c, y); break;
+      case Accumulator::kFloat:
+        Compute<float>(*a, *b, c, y);
+        break;
+      case Accumulator::kDouble:
+        Compute<double>(*a, *b, c, y);
+        break;
+      case Accumulator::kInt64:
+        Compute<int64_t>(*a, *b, c, y);
+        break;
     }
     return absl::OkStatus();
   }
@@ -415,10 +425,9 @@ class GemmKernel final : public Kernel {
   int64_t IntegerEpilogue(int64_t acc, int64_t cv) const {
     if (IsIntegral(attrs_.alpha) && IsIntegral(attrs_.beta)) {
       // Wrapping arithmetic, like the product itself.
-      const uint64_t r = static_cast<uint64_t>(static_cast<int64_t>(attrs_.alpha)) *
-                             static_cast<uint64_t>(acc) +
-                         static_cast<uint64_t>(static_cast<int64_t>(attrs_.beta)) *
-                             static_cast<uint64_t>(cv);
+      const uint64_t r =
+          static_cast<uint64_t>(static_cast<int64_t>(attrs_.alpha)) * static_cast<uint64_t>(acc) +
+          static_cast<uint64_t>(static_cast<int64_t>(attrs_.beta)) * static_cast<uint64_t>(cv);
       return static_cast<int64_t>(r);
     }
     const double r = static_cast<double>(attrs_.alpha) * static_cast<double>(acc) +

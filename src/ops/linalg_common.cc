@@ -28,10 +28,9 @@ absl::Status CheckOperandTypes(const InferContext& ctx, std::initializer_list<in
       first = e;
       first_index = i;
     } else if (e != first) {
-      return ctx.Error(absl::StrCat("input '", InputName(node, i), "' has element type ",
-                                    ElementTypeName(e), " but input '",
-                                    InputName(node, first_index), "' has ",
-                                    ElementTypeName(first)));
+      return ctx.Error(absl::StrCat(
+          "input '", InputName(node, i), "' has element type ", ElementTypeName(e), " but input '",
+          InputName(node, first_index), "' has ", ElementTypeName(first)));
     }
   }
   return absl::OkStatus();

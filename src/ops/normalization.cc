@@ -74,10 +74,13 @@ absl::Status InferBatchNorm(InferContext& ctx) {
         ok = !a.known() || !b.known() || a.value == b.value;
       }
       if (!ok) {
+        const std::string what =
+            *spatial ? absl::StrCat(" (the channel count of input '", InputName(node, 0), "')")
+                     : absl::StrCat(" (the shape of input '", InputName(node, 0),
+                                    "' without the batch dim)");
         return ctx.Error(absl::StrCat("input '", InputName(node, i), "' (", kBnParamNames[i - 1],
                                       ") has shape ", ShapeToString(*p.shape), ", expected ",
-                                      ShapeToString(want), *spatial ? " (the channel count of input '" : " (the shape of input '",
-                                      InputName(node, 0), *spatial ? "')" : "' without the batch dim)"));
+                                      ShapeToString(want), what));
       }
     }
   }
@@ -119,8 +122,8 @@ absl::StatusOr<std::unique_ptr<Kernel>> CompileBatchNorm(const Node& node,
       if (ctx.input(i) == nullptr) return absl::InvalidArgumentError("missing input");
     }
     if (x->rank() < 2) {
-      return absl::InvalidArgumentError(absl::StrCat("input '", names[0], "' has rank ",
-                                                     x->rank(), ", expected at least 2 (N, C, ...)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "input '", names[0], "' has rank ", x->rank(), ", expected at least 2 (N, C, ...)"));
     }
     const int64_t n = x->dim(0), c = x->dim(1);
     const int64_t inner = Product(x->dims(), 2, x->dims().size());

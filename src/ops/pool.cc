@@ -62,9 +62,8 @@ absl::StatusOr<int> CheckPoolInput(const InferContext& ctx, PoolKind kind, int m
   const TensorType& tx = ctx.input_type(0);
   const std::string name = InputName(ctx.node(), 0);
   if (!IsPoolElementType(kind, tx.elem)) {
-    return ctx.Error(absl::StrCat("input '", name, "' has element type ",
-                                  ElementTypeName(tx.elem), ", which ", ctx.node().op_type(),
-                                  " does not support"));
+    return ctx.Error(absl::StrCat("input '", name, "' has element type ", ElementTypeName(tx.elem),
+                                  ", which ", ctx.node().op_type(), " does not support"));
   }
   if (!tx.shape) return -1;
   const int rank = static_cast<int>(tx.shape->size());
@@ -263,7 +262,10 @@ bool DispatchPoolType(ElementType type, Fn&& fn) {
 class PoolKernel final : public Kernel {
  public:
   PoolKernel(const Node& node, PoolKind kind, PoolAttrs attrs)
-      : kind_(kind), attrs_(std::move(attrs)), x_name_(InputName(node, 0)) {}
+      : kind_(kind),
+        attrs_(std::move(attrs)),
+        x_name_(InputName(node, 0)),
+        want_indices_(node.output(1) != nullptr) {}
 
   absl::Status Run(KernelContext& ctx) override {
     const Tensor* x = ctx.input(0);
@@ -291,7 +293,7 @@ class PoolKernel final : public Kernel {
     Tensor& y = *ctx.outputs[0];
     y.Resize(x->type(), out_dims_);
     int64_t* indices = nullptr;
-    if (ctx.outputs.size() > 1 && ctx.outputs[1] != nullptr) {
+    if (want_indices_ && ctx.outputs.size() > 1 && ctx.outputs[1] != nullptr) {
       ctx.outputs[1]->Resize(ElementType::kInt64, out_dims_);
       indices = ctx.outputs[1]->data<int64_t>();
     }
@@ -304,8 +306,7 @@ class PoolKernel final : public Kernel {
           MaxPoolPlanes<T, kHalf>(x->data<T>(), planes, g, y.data<T>(), indices);
         }
       } else if constexpr (std::is_floating_point_v<T> || kHalf) {
-        AveragePoolPlanes<T, kHalf>(x->data<T>(), planes, g, attrs_.count_include_pad,
-                                    y.data<T>());
+        AveragePoolPlanes<T, kHalf>(x->data<T>(), planes, g, attrs_.count_include_pad, y.data<T>());
       }
     });
     return absl::OkStatus();
@@ -315,6 +316,7 @@ class PoolKernel final : public Kernel {
   PoolKind kind_;
   PoolAttrs attrs_;
   std::string x_name_;
+  bool want_indices_;  // the optional Indices output is used
   Dims out_dims_;
 };
 
@@ -345,9 +347,9 @@ class GlobalAveragePoolKernel final : public Kernel {
     const Tensor* x = ctx.input(0);
     if (x == nullptr) return absl::InvalidArgumentError("GlobalAveragePool needs input X");
     if (x->rank() < 3 || !IsFloatElementType(x->type())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "input '", x_name_, "' is ", ElementTypeName(x->type()), DimsToString(x->dims()),
-          "; expected a float tensor of rank >= 3"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", x_name_, "' is ", ElementTypeName(x->type()),
+                       DimsToString(x->dims()), "; expected a float tensor of rank >= 3"));
     }
     out_dims_.assign(x->rank(), 1);
     out_dims_[0] = x->dim(0);
@@ -428,9 +430,9 @@ OpSpec MakeGlobalAveragePoolSpec() {
   s.since_version = 1;
   s.summary = "Mean over all spatial axes";
   s.infer = InferGlobalAveragePool;
-  s.compile = [](const Node& node, const CompileContext&) -> absl::StatusOr<std::unique_ptr<Kernel>> {
-    return std::unique_ptr<Kernel>(
-        std::make_unique<GlobalAveragePoolKernel>(InputName(node, 0)));
+  s.compile = [](const Node& node,
+                 const CompileContext&) -> absl::StatusOr<std::unique_ptr<Kernel>> {
+    return std::unique_ptr<Kernel>(std::make_unique<GlobalAveragePoolKernel>(InputName(node, 0)));
   };
   return s;
 }

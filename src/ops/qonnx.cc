@@ -114,10 +114,11 @@ absl::StatusOr<Dims> OutputDims(std::initializer_list<const Tensor*> ins) {
   return BroadcastDims(dims);
 }
 
-// Static output shape: broadcast of the known input shapes (unknown rank if any is unknown).
-absl::StatusOr<std::optional<Shape>> InferBroadcastShape(const InferContext& ctx, int num) {
+// Static output shape: broadcast of the given inputs' shapes (unknown rank if any is unknown).
+absl::StatusOr<std::optional<Shape>> InferBroadcastShape(const InferContext& ctx,
+                                                         std::initializer_list<int> inputs) {
   std::vector<Shape> shapes;
-  for (int i = 0; i < num && i < ctx.num_inputs(); ++i) {
+  for (int i : inputs) {
     if (!ctx.has_input(i)) continue;
     if (!ctx.input_type(i).shape) return std::optional<Shape>();
     shapes.push_back(*ctx.input_type(i).shape);
@@ -216,7 +217,7 @@ OpSpec QuantSpecNamed(const char* op_type) {
     RETURN_IF_ERROR(CheckRequiredInputs(ctx, {"x", "scale", "zeropt", "bitwidth"}));
     auto params = ParseQuantParams(ctx.node());
     if (!params.ok()) return InferError(ctx, params.status());
-    auto shape = InferBroadcastShape(ctx, 4);
+    auto shape = InferBroadcastShape(ctx, {0, 1, 2, 3});
     if (!shape.ok()) return InferError(ctx, shape.status());
     // qonnx: INT<b>/UINT<b> (BIPOLAR/BINARY for 1 bit) when scale is all 1, zeropt all 0 and
     // the bit width a constant integer; FLOAT32 otherwise (SCALEDINT is not kept).
@@ -278,7 +279,7 @@ OpSpec BipolarQuantSpec() {
   s.foldable = false;
   s.infer = [](InferContext& ctx) -> absl::Status {
     RETURN_IF_ERROR(CheckRequiredInputs(ctx, {"x", "scale"}));
-    auto shape = InferBroadcastShape(ctx, 2);
+    auto shape = InferBroadcastShape(ctx, {0, 1});
     if (!shape.ok()) return InferError(ctx, shape.status());
     DataType dtype = ConstantAllEqual(ctx, 1, 1.0) ? DataType::Bipolar() : DataType::Float32();
     ctx.SetOutput(0, ElementType::kFloat, *shape, dtype);
@@ -420,12 +421,20 @@ OpSpec TruncSpec(int version) {
       RETURN_IF_ERROR(
           CheckRequiredInputs(ctx, {"x", "scale", "zeropt", "in_bitwidth", "out_bitwidth"}));
     } else {
+      if (ctx.num_inputs() == 5 && ctx.opset() < 0) {
+        return ctx.Error(
+            "Trunc with 5 inputs is Trunc v1, but the model does not import the qonnx domain, "
+            "so the newest Trunc (v2, 6 inputs) was chosen; add an opset import for "
+            "qonnx.custom_op.general version 1");
+      }
       RETURN_IF_ERROR(CheckRequiredInputs(
           ctx, {"x", "scale", "zeropt", "in_bitwidth", "out_scale", "out_bitwidth"}));
     }
     auto params = ParseTruncParams(ctx.node());
     if (!params.ok()) return InferError(ctx, params.status());
-    auto shape = InferBroadcastShape(ctx, version == 1 ? 3 : 5);
+    // The same operands the kernel broadcasts (in_bitwidth is unused by v2's math).
+    auto shape =
+        version == 1 ? InferBroadcastShape(ctx, {0, 1, 2}) : InferBroadcastShape(ctx, {0, 1, 2, 4});
     if (!shape.ok()) return InferError(ctx, shape.status());
     ctx.SetOutput(0, ElementType::kFloat, *shape, DataType::Float32());
     return absl::OkStatus();

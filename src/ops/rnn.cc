@@ -6,11 +6,10 @@
 // results agree to a few ulp. Rows whose sequence (sequence_lens) has ended are skipped; their Y
 // entries are zero and Y_h/Y_c hold the state at their last valid step (zero for an empty sequence,
 // as onnxruntime does).
+#include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
 #include <vector>
-
-#include <Eigen/Core>
 
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
@@ -68,7 +67,8 @@ class RecurrentKernelBase {
     const int64_t s_dims0[] = {nd, d.batch, d.hidden};
     const int64_t s_dims1[] = {d.batch, nd, d.hidden};
     for (Tensor* t : {y_h_, y_c_}) {
-      if (t != nullptr) t->Resize(elem, a_.layout == 0 ? std::span<const int64_t>(s_dims0) : s_dims1);
+      if (t != nullptr)
+        t->Resize(elem, a_.layout == 0 ? std::span<const int64_t>(s_dims0) : s_dims1);
     }
     lens_.assign(d.batch, d.seq);
     if (const Tensor* l = ctx.input(4); l != nullptr) {
@@ -96,8 +96,8 @@ class RecurrentKernelBase {
     state.assign(d.batch * d.hidden, T(0));
     if (init == nullptr) return;
     for (int64_t b = 0; b < d.batch; ++b) {
-      std::memcpy(state.data() + b * d.hidden,
-                  init->data<T>() + StateOffset(d, a_.layout, dir, b), d.hidden * sizeof(T));
+      std::memcpy(state.data() + b * d.hidden, init->data<T>() + StateOffset(d, a_.layout, dir, b),
+                  d.hidden * sizeof(T));
     }
   }
 
@@ -332,8 +332,10 @@ class RecurrentKernel final : public Kernel {
     const Tensor* x = ctx.input(0);
     if (x == nullptr) return absl::InvalidArgumentError("input X is required");
     switch (x->type()) {
-      case ElementType::kFloat: return f32_.Run(ctx);
-      case ElementType::kDouble: return f64_.Run(ctx);
+      case ElementType::kFloat:
+        return f32_.Run(ctx);
+      case ElementType::kDouble:
+        return f64_.Run(ctx);
       default:
         return absl::InvalidArgumentError(absl::StrCat(
             "input X has element type ", ElementTypeName(x->type()), ", expected float or double"));

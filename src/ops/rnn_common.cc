@@ -10,8 +10,8 @@
 namespace finngl {
 namespace {
 
-constexpr const char* kRoles[] = {"X", "W", "R", "B", "sequence_lens", "initial_h", "initial_c",
-                                  "P"};
+constexpr const char* kRoles[] = {"X",         "W",         "R", "B", "sequence_lens",
+                                  "initial_h", "initial_c", "P"};
 constexpr int kX = 0, kW = 1, kR = 2, kB = 3, kSeqLens = 4, kInitialH = 5;
 
 std::string Lower(std::string s) {
@@ -35,10 +35,14 @@ std::vector<int64_t> ExpectedDims(int role, const RnnAttrs& a, const RnnInputSpe
   const int64_t nd = a.num_directions;
   auto times = [](int64_t k, int64_t h) { return h < 0 ? int64_t{-1} : k * h; };
   switch (role) {
-    case kW: return {nd, times(spec.gates, hidden), input};
-    case kR: return {nd, times(spec.gates, hidden), hidden};
-    case kB: return {nd, times(2 * spec.gates, hidden)};
-    case kSeqLens: return {batch};
+    case kW:
+      return {nd, times(spec.gates, hidden), input};
+    case kR:
+      return {nd, times(spec.gates, hidden), hidden};
+    case kB:
+      return {nd, times(2 * spec.gates, hidden)};
+    case kSeqLens:
+      return {batch};
     default:
       if (role == spec.peephole_index) return {nd, times(3, hidden)};
       // initial_h / initial_c
@@ -191,8 +195,7 @@ absl::Status InferRnn(InferContext& ctx, const RnnAttrs& attrs, const RnnInputSp
     const ElementType want = role == kSeqLens ? ElementType::kInt32 : xt.elem;
     if (t.elem != want) {
       return ctx.Error(absl::StrCat(RoleName(role, node.input(role)), " has element type ",
-                                    ElementTypeName(t.elem), ", expected ",
-                                    ElementTypeName(want)));
+                                    ElementTypeName(t.elem), ", expected ", ElementTypeName(want)));
     }
     if (!t.shape) continue;
     const std::vector<int64_t> expected =
@@ -263,9 +266,9 @@ absl::StatusOr<RnnDims> ValidateRnnInputs(const KernelContext& ctx, const RnnAtt
     const int32_t* l = lens->data<int32_t>();
     for (int64_t b = 0; b < d.batch; ++b) {
       if (l[b] < 0 || l[b] > d.seq) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("input sequence_lens[", b, "] = ", l[b], " is outside [0, ", d.seq,
-                         "] (the sequence length of X)"));
+        return absl::InvalidArgumentError(absl::StrCat("input sequence_lens[", b, "] = ", l[b],
+                                                       " is outside [0, ", d.seq,
+                                                       "] (the sequence length of X)"));
       }
     }
   }

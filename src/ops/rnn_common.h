@@ -8,7 +8,7 @@
 #ifndef FINNGL_SRC_OPS_RNN_COMMON_H_
 #define FINNGL_SRC_OPS_RNN_COMMON_H_
 
-#include <cmath>
+#include <Eigen/Core>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -23,19 +23,21 @@ struct RnnActivation {
   enum class Kind { kSigmoid, kTanh, kRelu };
   Kind kind = Kind::kSigmoid;
 
-  // Applies the activation in place. Float arithmetic mirrors the usual formulas so results stay
-  // within a few ulp of onnxruntime.
+  // Applies the activation in place. Eigen's vectorised exp/tanh are within a few ulp of libm
+  // (and of onnxruntime's own approximations), far inside the 1e-5 tolerance, and several times
+  // faster than scalar libm calls, which dominate a small LSTM step.
   template <typename T>
   void Apply(T* x, int64_t n) const {
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>> a(x, n);
     switch (kind) {
       case Kind::kSigmoid:
-        for (int64_t i = 0; i < n; ++i) x[i] = T(1) / (T(1) + std::exp(-x[i]));
+        a = (T(1) + (-a).exp()).inverse();
         return;
       case Kind::kTanh:
-        for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i]);
+        a = a.tanh();
         return;
       case Kind::kRelu:
-        for (int64_t i = 0; i < n; ++i) x[i] = x[i] > T(0) ? x[i] : T(0);
+        a = a.max(T(0));
         return;
     }
   }

@@ -55,9 +55,9 @@ absl::Status MergeBodyInputType(const InferContext& ctx, Value& body_in, const T
         Dim& d = (*t.shape)[i];
         const Dim& f = (*from.shape)[i];
         if (d.known() && f.known() && d.value != f.value) {
-          return ctx.Error(absl::StrCat("body input '", body_in.name(),
-                                        "' is declared with shape ", ShapeToString(*t.shape),
-                                        " but ", what, " has shape ", ShapeToString(*from.shape)));
+          return ctx.Error(absl::StrCat("body input '", body_in.name(), "' is declared with shape ",
+                                        ShapeToString(*t.shape), " but ", what, " has shape ",
+                                        ShapeToString(*from.shape)));
         }
         if (!d.known() && (f.known() || d.param.empty())) d = f;
       }
@@ -92,9 +92,9 @@ absl::Status InferScan(InferContext& ctx) {
   const int n = cfg.num_states;
 
   for (int i = 0; i < n; ++i) {
-    RETURN_IF_ERROR(MergeBodyInputType(ctx, *body.inputs()[i], ctx.input_type(i), false,
-                                       absl::StrCat("initial state '", node.input(i)->name(),
-                                                    "'")));
+    RETURN_IF_ERROR(
+        MergeBodyInputType(ctx, *body.inputs()[i], ctx.input_type(i), false,
+                           absl::StrCat("initial state '", node.input(i)->name(), "'")));
   }
   // Sequence length: the first scan input's scan dim; known lengths must agree.
   Dim seq_len;
@@ -108,8 +108,8 @@ absl::Status InferScan(InferContext& ctx) {
       auto axis = NormalizeAxis(cfg.input_axes[j], rank);
       if (!axis.ok()) {
         return ctx.Error(absl::StrCat("scan input '", in->name(), "' of shape ",
-                                      ShapeToString(*t.shape), ": scan_input_axes: ",
-                                      axis.status().message()));
+                                      ShapeToString(*t.shape),
+                                      ": scan_input_axes: ", axis.status().message()));
       }
       const Dim& d = (*t.shape)[*axis];
       if (d.known()) {
@@ -118,8 +118,8 @@ absl::Status InferScan(InferContext& ctx) {
           seq_from = in;
         } else if (seq_len.value != d.value) {
           return ctx.Error(absl::StrCat("scan input '", in->name(), "' has sequence length ",
-                                        d.value, " but scan input '", seq_from->name(),
-                                        "' has ", seq_len.value));
+                                        d.value, " but scan input '", seq_from->name(), "' has ",
+                                        seq_len.value));
         }
       } else if (seq_from == nullptr && seq_len.param.empty()) {
         seq_len = d;  // keeps a symbolic name until some input knows the length
@@ -182,9 +182,8 @@ absl::Status InferScan(InferContext& ctx) {
       auto axis = NormalizeAxis(cfg.output_axes[k], rank + 1);
       if (!axis.ok()) {
         return ctx.Error(absl::StrCat("scan output '", body.outputs()[n + k]->name(),
-                                      "' of per-iteration shape ",
-                                      ShapeToString(*per_iter.shape), ": scan_output_axes: ",
-                                      axis.status().message()));
+                                      "' of per-iteration shape ", ShapeToString(*per_iter.shape),
+                                      ": scan_output_axes: ", axis.status().message()));
       }
       shape = per_iter.shape;
       shape->insert(shape->begin() + *axis, seq_len);
@@ -228,8 +227,8 @@ class ScanKernel final : public Kernel {
     const int m = cfg_.num_scan_inputs;
     const int num_k = cfg_.num_scan_outputs;
     if (static_cast<int>(ctx.inputs.size()) != n + m) {
-      return absl::InternalError(absl::StrCat(describe_, ": expected ", n + m, " inputs, got ",
-                                              ctx.inputs.size()));
+      return absl::InternalError(
+          absl::StrCat(describe_, ": expected ", n + m, " inputs, got ", ctx.inputs.size()));
     }
     for (int i = 0; i < n + m; ++i) {
       if (ctx.inputs[i] == nullptr) {
@@ -244,10 +243,9 @@ class ScanKernel final : public Kernel {
       const std::string& name = input_names_[n + j];
       auto axis = NormalizeAxis(cfg_.input_axes[j], x.rank());
       if (!axis.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(describe_, ": scan input '", name,
-                                                       "' of shape ", DimsToString(x.dims()),
-                                                       ": scan_input_axes: ",
-                                                       axis.status().message()));
+        return absl::InvalidArgumentError(
+            absl::StrCat(describe_, ": scan input '", name, "' of shape ", DimsToString(x.dims()),
+                         ": scan_input_axes: ", axis.status().message()));
       }
       const int64_t len = x.dim(*axis);
       if (seq_len < 0) {
@@ -298,9 +296,8 @@ class ScanKernel final : public Kernel {
         } else if (o.dims() != iter_dims_[k] || o.type() != iter_types_[k]) {
           return absl::InvalidArgumentError(absl::StrCat(
               describe_, ": scan output '", body_output_names_[n + k], "' is ",
-              ElementTypeName(o.type()), DimsToString(o.dims()), " at iteration ", t,
-              " but was ", ElementTypeName(iter_types_[k]),
-              DimsToString(iter_dims_[k]), " at iteration 0"));
+              ElementTypeName(o.type()), DimsToString(o.dims()), " at iteration ", t, " but was ",
+              ElementTypeName(iter_types_[k]), DimsToString(iter_dims_[k]), " at iteration 0"));
         }
         if (n + k >= static_cast<int>(ctx.outputs.size()) || ctx.outputs[n + k] == nullptr) {
           continue;
@@ -406,9 +403,9 @@ OpSpec MakeScanSpec() {
       {"body", Attribute::Type::kGraph, true, nullptr},
       {"num_scan_inputs", Attribute::Type::kInt, true,
        [](const Attribute& a) {
-         return a.i() >= 1 ? absl::OkStatus()
-                           : absl::InvalidArgumentError(
-                                 absl::StrCat("must be at least 1, got ", a.i()));
+         return a.i() >= 1
+                    ? absl::OkStatus()
+                    : absl::InvalidArgumentError(absl::StrCat("must be at least 1, got ", a.i()));
        }},
       {"scan_input_axes", Attribute::Type::kInts, false, nullptr},
       {"scan_input_directions", Attribute::Type::kInts, false, CheckDirections},

@@ -30,9 +30,9 @@ inline absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
 
 // Scan's attributes with defaults filled in; axes are not yet normalised (that needs ranks).
 struct ScanConfig {
-  int num_states = 0;        // N
-  int num_scan_inputs = 0;   // M
-  int num_scan_outputs = 0;  // K
+  int num_states = 0;                             // N
+  int num_scan_inputs = 0;                        // M
+  int num_scan_outputs = 0;                       // K
   std::vector<int64_t> input_axes, input_dirs;    // M each
   std::vector<int64_t> output_axes, output_dirs;  // K each
 
@@ -79,8 +79,8 @@ struct ScanConfig {
     auto list = [&](const char* name, int count, std::vector<int64_t>& out) -> absl::Status {
       out = node.GetInts(name, std::vector<int64_t>(count, 0));
       if (static_cast<int>(out.size()) != count) {
-        return absl::InvalidArgumentError(absl::StrCat(name, " has ", out.size(),
-                                                       " entries, expected ", count));
+        return absl::InvalidArgumentError(
+            absl::StrCat(name, " has ", out.size(), " entries, expected ", count));
       }
       return absl::OkStatus();
     };
@@ -118,8 +118,8 @@ struct ChunkLayout {
   }
   // Writes the contiguous `slice` as slice `pos` of `full`.
   void Insert(const void* slice, int64_t pos, void* full) const {
-    Copy(static_cast<const char*>(slice), chunk_bytes,
-         static_cast<char*>(full) + pos * chunk_bytes, stride_bytes);
+    Copy(static_cast<const char*>(slice), chunk_bytes, static_cast<char*>(full) + pos * chunk_bytes,
+         stride_bytes);
   }
 
  private:

@@ -3,6 +3,7 @@
 // interpreted: copies go by element size, and the input's quantization DataType is kept.
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <numeric>
 
 #include "absl/strings/str_cat.h"
@@ -185,21 +186,27 @@ absl::StatusOr<std::vector<int64_t>> SliceAxes(const SliceArgs& a, int64_t rank)
 absl::Status SliceOneAxis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t* first,
                           int64_t* size) {
   if (step == 0) return absl::InvalidArgumentError("'steps' must not contain 0");
+  *first = 0;
+  *size = 0;
+  if (dim == 0) return absl::OkStatus();
   if (start < 0) start += dim;
-  if (end < 0) end += dim;
-  if (dim == 0) {
-    *first = 0;
-    *size = 0;
-    return absl::OkStatus();
+  // onnxruntime reads an end of INT64_MAX or INT32_MAX as "to the end in the step's direction"
+  // (numpy's None), also for negative steps where the spec's clamping would give an empty slice.
+  if (end == std::numeric_limits<int64_t>::max() || end == std::numeric_limits<int32_t>::max()) {
+    end = step < 0 ? -1 : dim;
+  } else if (end < 0) {
+    end += dim;
   }
   if (step > 0) {
     start = std::clamp<int64_t>(start, 0, dim);
     end = std::clamp<int64_t>(end, 0, dim);
-    *size = end > start ? (end - start + step - 1) / step : 0;
+    if (end > start) *size = (end - start - 1) / step + 1;
   } else {
     start = std::clamp<int64_t>(start, 0, dim - 1);
     end = std::clamp<int64_t>(end, -1, dim - 1);
-    *size = start > end ? (start - end + (-step) - 1) / (-step) : 0;
+    if (start > end) {
+      *size = step == std::numeric_limits<int64_t>::min() ? 1 : (start - end - 1) / (-step) + 1;
+    }
   }
   *first = start;
   return absl::OkStatus();

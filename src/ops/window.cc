@@ -23,9 +23,9 @@ absl::StatusOr<std::vector<int64_t>> ReadInts(const Node& node, const std::strin
   if (a->type() != Attribute::Type::kInts) return TypeError(name, *a, Attribute::Type::kInts);
   for (int64_t v : a->ints()) {
     if (v < min_value) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "attribute '", name, "' = [", absl::StrJoin(a->ints(), ", "), "] must have values >= ",
-          min_value));
+      return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "' = [",
+                                                     absl::StrJoin(a->ints(), ", "),
+                                                     "] must have values >= ", min_value));
     }
   }
   return a->ints();
@@ -127,11 +127,12 @@ absl::StatusOr<WindowAttrs> ParseWindowAttrs(const Node& node, bool kernel_requi
     return absl::InvalidArgumentError("required attribute 'kernel_shape' is missing");
   }
   if (w.pads.size() % 2 != 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "attribute 'pads' has ", w.pads.size(), " values, expected 2 per spatial axis"));
+    return absl::InvalidArgumentError(absl::StrCat("attribute 'pads' has ", w.pads.size(),
+                                                   " values, expected 2 per spatial axis"));
   }
   if (const Attribute* a = node.attr("ceil_mode")) {
-    if (a->type() != Attribute::Type::kInt) return TypeError("ceil_mode", *a, Attribute::Type::kInt);
+    if (a->type() != Attribute::Type::kInt)
+      return TypeError("ceil_mode", *a, Attribute::Type::kInt);
     if (a->i() != 0 && a->i() != 1) {
       return absl::InvalidArgumentError(
           absl::StrCat("attribute 'ceil_mode' = ", a->i(), " must be 0 or 1"));
@@ -162,8 +163,8 @@ absl::StatusOr<WindowGeometry> ComputeWindowGeometry(const WindowAttrs& attrs,
                                                      std::span<const int64_t> kernel) {
   const int r = static_cast<int>(in.size());
   if (r < 1 || r > kMaxSpatialRank) {
-    return absl::UnimplementedError(absl::StrCat(r, " spatial axes are not supported (1 to ",
-                                                 kMaxSpatialRank, ")"));
+    return absl::UnimplementedError(
+        absl::StrCat(r, " spatial axes are not supported (1 to ", kMaxSpatialRank, ")"));
   }
   RET_CHECK(kernel.size() == in.size());
   RETURN_IF_ERROR(CheckWindowRank(attrs, r));

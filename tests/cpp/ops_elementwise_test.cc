@@ -19,7 +19,6 @@ using ::finngl::testing::InferOp;
 using ::finngl::testing::OpCall;
 using ::finngl::testing::OpInput;
 using ::testing::ElementsAre;
-using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 
 // ---------------------------------------------------------------------------- helpers
@@ -334,7 +333,8 @@ TEST(UnaryTest, ReluAndLeakyRelu) {
               ElementsAre(0, 5, 127));
   EXPECT_THAT(Values<float>(Run1(Call("LeakyRelu", {In(F({3}, {-1, 0, 2}))}))),
               ElementsAre(-0.01f, 0, 2));
-  Tensor out = Run1(With(Call("LeakyRelu", {In(F({2}, {-3, 4}))}), "alpha", Attribute::Float(0.2f)));
+  Tensor out =
+      Run1(With(Call("LeakyRelu", {In(F({2}, {-3, 4}))}), "alpha", Attribute::Float(0.2f)));
   EXPECT_THAT(Values<float>(out), ElementsAre(-3 * 0.2f, 4));
   const Tensor f2 = F({2}, {0, 0});
   EXPECT_EQ(DtypeOf(Call("Relu", {In(f2, DataType::Int(4))})), "UINT3");
@@ -714,34 +714,3 @@ TEST(ArgMaxTest, TypesAndErrors) {
 
 }  // namespace
 }  // namespace finngl
-// TEMP_BENCH_BEGIN
-#include <chrono>
-#include "src/ops/registry.h"
-namespace finngl { namespace {
-double BenchKernel(const char* op, std::vector<Tensor> ins, int iters) {
-  auto m = testing::BuildSingleOpModel(Call(op, {}));
-  Graph& g = *m->graph;
-  Node* node = g.nodes()[0];
-  const OpSpec* spec = OpRegistry::Get().Find("", op, 17);
-  CompileContext cctx{m.get(), 17, nullptr};
-  auto k = spec->compile(*node, cctx);
-  std::vector<const Tensor*> in;
-  for (auto& t : ins) in.push_back(&t);
-  Tensor out; std::vector<Tensor*> outs{&out};
-  KernelContext ctx{in, outs, nullptr};
-  auto t0 = std::chrono::steady_clock::now();
-  for (int i = 0; i < iters; ++i) (void)(*k)->Run(ctx);
-  return std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - t0).count() / iters;
-}
-TEST(TempBench, Speed) {
-  auto r = [](Dims d) { return F(d, RandomFloats(NumElementsOf(d), 3)); };
-  printf("Add [1,128]+[1,128]: %.1f ns\n", BenchKernel("Add", {r({1,128}), r({1,128})}, 200000));
-  printf("Mul [4,128]*[128]: %.1f ns\n", BenchKernel("Mul", {r({4,128}), r({128})}, 200000));
-  printf("Add [64,1024]+[64,1024]: %.1f ns\n", BenchKernel("Add", {r({64,1024}), r({64,1024})}, 2000));
-  printf("Mul [8,32,16,16]*[32,1,1]: %.1f ns\n", BenchKernel("Mul", {r({8,32,16,16}), r({32,1,1})}, 2000));
-  printf("Sigmoid [4,128]: %.1f ns\n", BenchKernel("Sigmoid", {r({4,128})}, 100000));
-  printf("Tanh [4,128]: %.1f ns\n", BenchKernel("Tanh", {r({4,128})}, 100000));
-  printf("Relu [64,1024]: %.1f ns\n", BenchKernel("Relu", {r({64,1024})}, 2000));
-}
-}}
-// TEMP_BENCH_END

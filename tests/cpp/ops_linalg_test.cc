@@ -36,10 +36,14 @@ struct AttrDesc {
   std::string s = "";
   Attribute Make() const {
     switch (type) {
-      case Attribute::Type::kInts: return Attribute::Ints(ints);
-      case Attribute::Type::kFloat: return Attribute::Float(f);
-      case Attribute::Type::kString: return Attribute::String(s);
-      default: return Attribute::Int(i);
+      case Attribute::Type::kInts:
+        return Attribute::Ints(ints);
+      case Attribute::Type::kFloat:
+        return Attribute::Float(f);
+      case Attribute::Type::kString:
+        return Attribute::String(s);
+      default:
+        return Attribute::Int(i);
     }
   }
 };
@@ -174,7 +178,8 @@ std::vector<double> RefMatMul(const Tensor& a, const Tensor& b, Dims* out_dims) 
     for (int64_t i = 0; i < m; ++i) {
       for (int64_t j = 0; j < n; ++j) {
         double s = 0;
-        for (int64_t p = 0; p < k; ++p) s += av[ao * m * k + i * k + p] * bv[bo * k * n + p * n + j];
+        for (int64_t p = 0; p < k; ++p)
+          s += av[ao * m * k + i * k + p] * bv[bo * k * n + p * n + j];
         out[(bi * m + i) * n + j] = s;
       }
     }
@@ -209,10 +214,18 @@ TEST(MatMulTest, HandComputed) {
 TEST(MatMulTest, RandomShapesMatchReference) {
   std::mt19937 rng(1);
   const std::vector<std::pair<Dims, Dims>> cases = {
-      {{1, 320}, {320, 256}}, {{5, 7}, {7, 3}},       {{7}, {7, 4}},
-      {{4, 7}, {7}},          {{7}, {7}},             {{2, 3, 4, 5}, {5, 6}},
-      {{2, 1, 3, 4}, {5, 4, 2}}, {{4}, {3, 4, 2}},   {{3, 2, 4}, {4}},
-      {{1, 3, 4}, {2, 1, 4, 5}}, {{6, 0}, {0, 3}},    {{2, 3, 4}, {2, 4, 5}},
+      {{1, 320}, {320, 256}},
+      {{5, 7}, {7, 3}},
+      {{7}, {7, 4}},
+      {{4, 7}, {7}},
+      {{7}, {7}},
+      {{2, 3, 4, 5}, {5, 6}},
+      {{2, 1, 3, 4}, {5, 4, 2}},
+      {{4}, {3, 4, 2}},
+      {{3, 2, 4}, {4}},
+      {{1, 3, 4}, {2, 1, 4, 5}},
+      {{6, 0}, {0, 3}},
+      {{2, 3, 4}, {2, 4, 5}},
       {{3, 4}, {1, 1, 4, 2}},
   };
   for (const auto& [ad, bd] : cases) {
@@ -232,11 +245,12 @@ TEST(MatMulTest, DoubleAndHalfElementTypes) {
   Tensor a = RandomFloats({3, 5}, rng), b = RandomFloats({5, 2}, rng);
   Dims dims;
   std::vector<double> want = RefMatMul(a, b, &dims);
-  ExpectNear(Run1({"MatMul", "", {In(a.CastTo(ElementType::kDouble)),
-                                  In(b.CastTo(ElementType::kDouble))}}),
-             want, dims, "double", 1e-12, 1e-12);
-  Tensor yh = Run1({"MatMul", "", {In(a.CastTo(ElementType::kFloat16)),
-                                   In(b.CastTo(ElementType::kFloat16))}});
+  ExpectNear(
+      Run1(
+          {"MatMul", "", {In(a.CastTo(ElementType::kDouble)), In(b.CastTo(ElementType::kDouble))}}),
+      want, dims, "double", 1e-12, 1e-12);
+  Tensor yh = Run1(
+      {"MatMul", "", {In(a.CastTo(ElementType::kFloat16)), In(b.CastTo(ElementType::kFloat16))}});
   EXPECT_EQ(yh.type(), ElementType::kFloat16);
   ExpectNear(yh, want, dims, "float16", 1e-2, 1e-2);
 }
@@ -246,9 +260,10 @@ TEST(MatMulTest, ConstantWeightsReusedAcrossRuns) {
   // operands are cached and runtime operands are not.
   std::mt19937 rng(3);
   Tensor w = RandomInts({16, 8}, rng, -7, 7);
-  auto model = Build(
-      {"MatMul", "", {Typed(Tensor(ElementType::kFloat, {2, 16}), DataType::Int(4)),
-                      Typed(w, DataType::Int(4), /*constant=*/true)}});
+  auto model = Build({"MatMul",
+                      "",
+                      {Typed(Tensor(ElementType::kFloat, {2, 16}), DataType::Int(4)),
+                       Typed(w, DataType::Int(4), /*constant=*/true)}});
   auto exe = Executor::Create(*model);
   ASSERT_TRUE(exe.ok()) << exe.status();
   for (int run = 0; run < 3; ++run) {
@@ -256,7 +271,8 @@ TEST(MatMulTest, ConstantWeightsReusedAcrossRuns) {
     auto out = (*exe)->Run(std::vector<Tensor>{x});
     ASSERT_TRUE(out.ok()) << out.status();
     std::vector<int64_t> want = RefMatMulInt(x, w);
-    ExpectExact((*out)[0], std::vector<double>(want.begin(), want.end()), absl::StrCat("run ", run));
+    ExpectExact((*out)[0], std::vector<double>(want.begin(), want.end()),
+                absl::StrCat("run ", run));
   }
 }
 
@@ -287,6 +303,18 @@ TEST(MatMulTest, ExactForInt16TypedFloatsWhereFloat32AccumulationFails) {
   }
 }
 
+TEST(MatMulTest, ExactWhenSumsFitFloat32) {
+  // INT8 x INT8 with K = 1000: every partial sum is below 1000 * 128 * 128 < 2^24, so the kernel
+  // may accumulate in float32 and must still be exact; extreme values make rounding visible if not.
+  std::mt19937 rng(16);
+  Tensor a = RandomInts({4, 1000}, rng, -128, 127);
+  Tensor b = RandomInts({1000, 3}, rng, -128, 127);
+  for (int64_t i = 0; i < a.size(); ++i) a.data<float>()[i] = a.data<float>()[i] < 0 ? -128 : 127;
+  Tensor y = Run1({"MatMul", "", {Typed(a, DataType::Int(8)), Typed(b, DataType::Int(8), true)}});
+  std::vector<int64_t> want = RefMatMulInt(a, b);
+  ExpectExact(y, std::vector<double>(want.begin(), want.end()), "INT8 K=1000");
+}
+
 TEST(MatMulTest, IntegerElementTypesAreExactAndWrap) {
   std::mt19937 rng(5);
   // int64: products up to 2^60, exact.
@@ -314,36 +342,47 @@ TEST(MatMulTest, IntegerElementTypesAreExactAndWrap) {
 TEST(MatMulTest, DatatypeFromRanges) {
   // Runtime x UINT2 (0..3) times constant W: column 0 in [0, 12], column 1 in [-6, 12].
   Tensor w = Floats({2, 2}, {1, -2, 3, 4});
-  auto types = Infer({"MatMul", "", {Typed(Tensor(ElementType::kFloat, {1, 2}), DataType::UInt(2)),
-                                       Typed(w, DataType::Int(4), true)}});
+  auto types = Infer({"MatMul",
+                      "",
+                      {Typed(Tensor(ElementType::kFloat, {1, 2}), DataType::UInt(2)),
+                       Typed(w, DataType::Int(4), true)}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "INT5");
   // Both runtime, INT4 x INT4 with K = 3: products in [-56, 64], sums in [-168, 192] -> INT9.
-  types = Infer({"MatMul", "", {Typed(Tensor(ElementType::kFloat, {2, 3}), DataType::Int(4)),
-                                  Typed(Tensor(ElementType::kFloat, {3, 5}), DataType::Int(4))}});
+  types = Infer({"MatMul",
+                 "",
+                 {Typed(Tensor(ElementType::kFloat, {2, 3}), DataType::Int(4)),
+                  Typed(Tensor(ElementType::kFloat, {3, 5}), DataType::Int(4))}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "INT9");
   EXPECT_EQ(ShapeToString(*(*types)[0].shape), "[2, 5]");
   // Bipolar x bipolar, K = 4: [-4, 4] -> INT4.
-  types = Infer({"MatMul", "", {Typed(Tensor(ElementType::kFloat, {4}), DataType::Bipolar()),
-                                  Typed(Tensor(ElementType::kFloat, {4, 2}), DataType::Bipolar())}});
+  types = Infer({"MatMul",
+                 "",
+                 {Typed(Tensor(ElementType::kFloat, {4}), DataType::Bipolar()),
+                  Typed(Tensor(ElementType::kFloat, {4, 2}), DataType::Bipolar())}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "INT4");
   // Integer element types: the range exceeds int8, so the container's INT8.
-  types = Infer({"MatMul", "", {In(Tensor(ElementType::kInt8, {2, 3})),
-                                  In(Tensor(ElementType::kInt8, {3, 2}))}});
+  types = Infer({"MatMul",
+                 "",
+                 {In(Tensor(ElementType::kInt8, {2, 3})), In(Tensor(ElementType::kInt8, {3, 2}))}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "INT8");
   // A float operand makes the result FLOAT32.
-  types = Infer({"MatMul", "", {Typed(Tensor(ElementType::kFloat, {2, 3}), DataType::Int(4)),
-                                  In(Tensor(ElementType::kFloat, {3, 2}))}});
+  types = Infer({"MatMul",
+                 "",
+                 {Typed(Tensor(ElementType::kFloat, {2, 3}), DataType::Int(4)),
+                  In(Tensor(ElementType::kFloat, {3, 2}))}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "FLOAT32");
 }
 
 TEST(MatMulTest, SymbolicBatchDimensions) {
-  auto model = Build(
-      {"MatMul", "", {In(Tensor(ElementType::kFloat, {1, 5, 4})), Const(Floats({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8}))}});
+  auto model = Build({"MatMul",
+                      "",
+                      {In(Tensor(ElementType::kFloat, {1, 5, 4})),
+                       Const(Floats({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8}))}});
   Value* x = model->graph->inputs()[0];
   (*x->type().shape)[0] = Dim{-1, "N"};
   ASSERT_TRUE(InferModelTypes(*model).ok());
@@ -363,28 +402,40 @@ TEST(MatMulTest, SymbolicBatchDimensions) {
 }
 
 TEST(MatMulTest, Errors) {
-  EXPECT_THAT(ErrorOf({"MatMul", "", {In(Tensor(ElementType::kFloat, {2, 3})),
-                                      In(Tensor(ElementType::kFloat, {4, 2}))}}),
-              HasSubstr("inner dimensions differ: input 'in0' has shape [2, 3] and input 'in1' "
-                        "has shape [4, 2]"));
-  EXPECT_THAT(ErrorOf({"MatMul", "", {In(Tensor(ElementType::kFloat, {2, 3})),
-                                      In(Tensor(ElementType::kInt8, {3, 2}))}}),
-              HasSubstr("input 'in1' has element type int8 but input 'in0' has float"));
-  EXPECT_THAT(ErrorOf({"MatMul", "", {In(Tensor(ElementType::kFloat, {})),
-                                      In(Tensor(ElementType::kFloat, {3, 2}))}}),
-              HasSubstr("input 'in0' is a scalar"));
-  EXPECT_THAT(ErrorOf({"MatMul", "", {In(Tensor(ElementType::kFloat, {2, 2, 3})),
-                                      In(Tensor(ElementType::kFloat, {3, 3, 2}))}}),
+  EXPECT_THAT(
+      ErrorOf({"MatMul",
+               "",
+               {In(Tensor(ElementType::kFloat, {2, 3})), In(Tensor(ElementType::kFloat, {4, 2}))}}),
+      HasSubstr("inner dimensions differ: input 'in0' has shape [2, 3] and input 'in1' "
+                "has shape [4, 2]"));
+  EXPECT_THAT(
+      ErrorOf({"MatMul",
+               "",
+               {In(Tensor(ElementType::kFloat, {2, 3})), In(Tensor(ElementType::kInt8, {3, 2}))}}),
+      HasSubstr("input 'in1' has element type int8 but input 'in0' has float"));
+  EXPECT_THAT(
+      ErrorOf({"MatMul",
+               "",
+               {In(Tensor(ElementType::kFloat, {})), In(Tensor(ElementType::kFloat, {3, 2}))}}),
+      HasSubstr("input 'in0' is a scalar"));
+  EXPECT_THAT(ErrorOf({"MatMul",
+                       "",
+                       {In(Tensor(ElementType::kFloat, {2, 2, 3})),
+                        In(Tensor(ElementType::kFloat, {3, 3, 2}))}}),
               HasSubstr("do not broadcast"));
-  EXPECT_THAT(ErrorOf({"MatMul", "", {In(Tensor(ElementType::kBool, {2, 3})),
-                                      In(Tensor(ElementType::kBool, {3, 2}))}}),
-              HasSubstr("input 'in0' has element type bool, which MatMul does not support"));
+  EXPECT_THAT(
+      ErrorOf({"MatMul",
+               "",
+               {In(Tensor(ElementType::kBool, {2, 3})), In(Tensor(ElementType::kBool, {3, 2}))}}),
+      HasSubstr("input 'in0' has element type bool, which MatMul does not support"));
 }
 
 TEST(MatMulTest, RuntimeShapeMismatchIsAnError) {
   // Statically unknown K: the kernel checks at run time.
-  auto model = Build({"MatMul", "", {In(Tensor(ElementType::kFloat, {2, 3})),
-                                                           In(Tensor(ElementType::kFloat, {3, 2}))}});
+  auto model =
+      Build({"MatMul",
+             "",
+             {In(Tensor(ElementType::kFloat, {2, 3})), In(Tensor(ElementType::kFloat, {3, 2}))}});
   (*model->graph->inputs()[1]->type().shape)[0] = Dim{-1, "K"};
   auto exe = Executor::Create(*model);
   ASSERT_TRUE(exe.ok()) << exe.status();
@@ -429,8 +480,7 @@ TEST(GemmTest, HandComputed) {
   Tensor a = Floats({2, 2}, {1, 2, 3, 4});
   Tensor b = Floats({2, 2}, {5, 6, 7, 8});
   Tensor c = Floats({2}, {1, -1});
-  Tensor y = Run1({"Gemm", "", {In(a), In(b), In(c)},
-                   {AFloat("alpha", 2), AFloat("beta", 3)}});
+  Tensor y = Run1({"Gemm", "", {In(a), In(b), In(c)}, {AFloat("alpha", 2), AFloat("beta", 3)}});
   // A.B = [[19, 22], [43, 50]]; 2*A.B + 3*[1, -1].
   ExpectNear(y, {41, 41, 89, 97}, {2, 2}, "alpha/beta");
   Tensor yt = Run1({"Gemm", "", {In(a), In(b)}, {AInt("transA", 1)}});
@@ -451,9 +501,11 @@ TEST(GemmTest, RandomAttributeCombinations) {
           Tensor b = RandomFloats(tb ? Dims{n, k} : Dims{k, n}, rng);
           std::optional<Tensor> c;
           if (ci >= 0) c = RandomFloats(c_shapes[ci], rng);
-          CallSpec call{"Gemm", "", {In(a), Const(b)},
-                      {AInt("transA", ta), AInt("transB", tb),
-                       AFloat("alpha", alpha), AFloat("beta", beta)}};
+          CallSpec call{"Gemm",
+                        "",
+                        {In(a), Const(b)},
+                        {AInt("transA", ta), AInt("transB", tb), AFloat("alpha", alpha),
+                         AFloat("beta", beta)}};
           if (c) call.inputs.push_back(In(*c));
           int64_t mm, nn;
           std::vector<double> want =
@@ -474,7 +526,8 @@ TEST(GemmTest, ExactIntegerPathWithBias) {
   Tensor a = RandomInts({2, k}, rng, 100000, 131071);
   Tensor b = RandomInts({3, k}, rng, 100000, 131071);  // used transposed
   Tensor c = RandomInts({3}, rng, -1000, 1000);
-  Tensor y = Run1({"Gemm", "",
+  Tensor y = Run1({"Gemm",
+                   "",
                    {Typed(a, DataType::Int(18)), Typed(b, DataType::Int(18), true),
                     Typed(c, DataType::Int(11), true)},
                    {AInt("transB", 1), AFloat("beta", 2)}});
@@ -490,8 +543,8 @@ TEST(GemmTest, ExactIntegerPathWithBias) {
   Tensor a32 = RandomInts({2, 3}, rng, -50000, 50000, ElementType::kInt32);
   Tensor b32 = RandomInts({3, 2}, rng, -50000, 50000, ElementType::kInt32);
   Tensor c32 = RandomInts({2, 2}, rng, -50000, 50000, ElementType::kInt32);
-  Tensor y32 = Run1({"Gemm", "", {In(a32), In(b32), In(c32)},
-                     {AFloat("alpha", 3), AFloat("beta", -1)}});
+  Tensor y32 =
+      Run1({"Gemm", "", {In(a32), In(b32), In(c32)}, {AFloat("alpha", 3), AFloat("beta", -1)}});
   std::vector<int64_t> p = RefMatMulInt(a32, b32);
   for (int i = 0; i < 4; ++i) {
     EXPECT_EQ(y32.data<int32_t>()[i], static_cast<int32_t>(3 * p[i] - c32.data<int32_t>()[i]));
@@ -502,43 +555,53 @@ TEST(GemmTest, Datatypes) {
   // x INT3 [-4, 3] (runtime), W constant [[1, 2], [-1, 0]], bias constant [5, -5], alpha 2.
   // Column 0: x0 - x1 in [-7, 7]; column 1: 2*x0 in [-8, 6] -> union [-8, 7], times 2 [-16, 14],
   // plus bias [-5, 5]: [-21, 19] -> INT6.
-  auto types = Infer({"Gemm", "",
-                        {Typed(Tensor(ElementType::kFloat, {1, 2}), DataType::Int(3)),
-                         Typed(Floats({2, 2}, {1, 2, -1, 0}), DataType::Int(3), true),
-                         Typed(Floats({2}, {5, -5}), DataType::Int(4), true)},
-                        {AFloat("alpha", 2)}});
+  auto types = Infer({"Gemm",
+                      "",
+                      {Typed(Tensor(ElementType::kFloat, {1, 2}), DataType::Int(3)),
+                       Typed(Floats({2, 2}, {1, 2, -1, 0}), DataType::Int(3), true),
+                       Typed(Floats({2}, {5, -5}), DataType::Int(4), true)},
+                      {AFloat("alpha", 2)}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "INT6");
   // A non-integral alpha gives FLOAT32.
-  types = Infer({"Gemm", "",
-                   {Typed(Tensor(ElementType::kFloat, {1, 2}), DataType::Int(3)),
-                    Typed(Floats({2, 2}, {1, 2, -1, 0}), DataType::Int(3), true)},
-                   {AFloat("alpha", 0.5)}});
+  types = Infer({"Gemm",
+                 "",
+                 {Typed(Tensor(ElementType::kFloat, {1, 2}), DataType::Int(3)),
+                  Typed(Floats({2, 2}, {1, 2, -1, 0}), DataType::Int(3), true)},
+                 {AFloat("alpha", 0.5)}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "FLOAT32");
 }
 
 TEST(GemmTest, Errors) {
-  EXPECT_THAT(ErrorOf({"Gemm", "", {In(Tensor(ElementType::kFloat, {2, 3, 1})),
-                                    In(Tensor(ElementType::kFloat, {3, 2}))}}),
+  EXPECT_THAT(ErrorOf({"Gemm",
+                       "",
+                       {In(Tensor(ElementType::kFloat, {2, 3, 1})),
+                        In(Tensor(ElementType::kFloat, {3, 2}))}}),
               HasSubstr("input 'in0' has rank 3, expected 2"));
-  EXPECT_THAT(ErrorOf({"Gemm", "", {In(Tensor(ElementType::kFloat, {2, 3})),
-                                    In(Tensor(ElementType::kFloat, {2, 3}))}}),
-              HasSubstr("inner dimensions differ"));
-  EXPECT_THAT(ErrorOf({"Gemm", "", {In(Tensor(ElementType::kFloat, {2, 3})),
-                                    In(Tensor(ElementType::kFloat, {3, 4})),
-                                    In(Tensor(ElementType::kFloat, {3}))}}),
-              HasSubstr("input 'in2' has shape [3], which does not broadcast to [2, 4]"));
-  EXPECT_THAT(ErrorOf({"Gemm", "", {In(Tensor(ElementType::kFloat, {2, 3})),
-                                    In(Tensor(ElementType::kFloat, {3, 4}))},
-                       {AInt("transA", 2)}}),
-              HasSubstr("'transA' must be the int 0 or 1"));
+  EXPECT_THAT(
+      ErrorOf({"Gemm",
+               "",
+               {In(Tensor(ElementType::kFloat, {2, 3})), In(Tensor(ElementType::kFloat, {2, 3}))}}),
+      HasSubstr("inner dimensions differ"));
+  EXPECT_THAT(
+      ErrorOf({"Gemm",
+               "",
+               {In(Tensor(ElementType::kFloat, {2, 3})), In(Tensor(ElementType::kFloat, {3, 4})),
+                In(Tensor(ElementType::kFloat, {3}))}}),
+      HasSubstr("input 'in2' has shape [3], which does not broadcast to [2, 4]"));
+  EXPECT_THAT(
+      ErrorOf({"Gemm",
+               "",
+               {In(Tensor(ElementType::kFloat, {2, 3})), In(Tensor(ElementType::kFloat, {3, 4}))},
+               {AInt("transA", 2)}}),
+      HasSubstr("'transA' must be the int 0 or 1"));
 }
 
 // ------------------------------------------------------------------ sliding windows (reference)
 
 struct WindowCase {
-  Dims x;                          // [N, C, spatial...]
+  Dims x;  // [N, C, spatial...]
   std::vector<int64_t> kernel;
   std::vector<int64_t> strides;    // empty: default
   std::vector<int64_t> dilations;  // empty: default
@@ -552,8 +615,8 @@ struct WindowCase {
 
   std::string Describe() const {
     return absl::StrCat("x", DimsToString(x), " k[", absl::StrJoin(kernel, ","), "] s[",
-                        absl::StrJoin(strides, ","), "] d[", absl::StrJoin(dilations, ","),
-                        "] p[", absl::StrJoin(pads, ","), "] auto_pad=", auto_pad, " g=", group,
+                        absl::StrJoin(strides, ","), "] d[", absl::StrJoin(dilations, ","), "] p[",
+                        absl::StrJoin(pads, ","), "] auto_pad=", auto_pad, " g=", group,
                         " m=", out_channels, " bias=", bias, " ceil=", ceil_mode,
                         " cip=", count_include_pad);
   }
@@ -721,11 +784,12 @@ TEST(ConvTest, RandomAttributeSweepMatchesReference) {
   cases.push_back({{1, 3, 10}, {3}, {2}, {2}, {2, 1}, "", 1, 4, true});
   cases.push_back({{1, 3, 10}, {1}, {}, {}, {}, "", 3, 6, false});
   cases.push_back({{2, 4, 5, 4, 3}, {2, 3, 2}, {1, 2, 1}, {}, {1, 1, 0, 0, 1, 1}, "", 2, 2, true});
-  cases.push_back({{1, 2, 4, 5, 6}, {3, 1, 2}, {2, 1, 3}, {1, 2, 1}, {}, "SAME_UPPER", 1, 3, false});
-  cases.push_back({{2, 5, 4, 3}, {1, 1}, {}, {}, {}, "", 1, 3, true});        // pointwise
-  cases.push_back({{2, 5, 4, 3}, {1, 1}, {2, 1}, {}, {}, "", 1, 3, true});    // strided 1x1
-  cases.push_back({{1, 32, 100, 20}, {4, 1}, {}, {}, {}, "", 1, 32, true});   // benchmark conv
-  cases.push_back({{1, 16, 100, 40}, {1, 2}, {1, 2}, {}, {}, "", 1, 16, true});  // 1x2 stride 2
+  cases.push_back(
+      {{1, 2, 4, 5, 6}, {3, 1, 2}, {2, 1, 3}, {1, 2, 1}, {}, "SAME_UPPER", 1, 3, false});
+  cases.push_back({{2, 5, 4, 3}, {1, 1}, {}, {}, {}, "", 1, 3, true});            // pointwise
+  cases.push_back({{2, 5, 4, 3}, {1, 1}, {2, 1}, {}, {}, "", 1, 3, true});        // strided 1x1
+  cases.push_back({{1, 32, 100, 20}, {4, 1}, {}, {}, {}, "", 1, 32, true});       // benchmark conv
+  cases.push_back({{1, 16, 100, 40}, {1, 2}, {1, 2}, {}, {}, "", 1, 16, true});   // 1x2 stride 2
   cases.push_back({{1, 6, 8, 8}, {3, 3}, {}, {}, {1, 1, 1, 1}, "", 6, 6, true});  // depthwise
   for (const WindowCase& c : cases) {
     const int64_t cg = c.x[1] / c.group;
@@ -745,7 +809,8 @@ TEST(ConvTest, RandomAttributeSweepMatchesReference) {
 TEST(ConvTest, WeightsAsRuntimeInputAndKernelShapeAttribute) {
   std::mt19937 rng(10);
   WindowCase c{{1, 2, 5, 5}, {3, 3}, {2, 2}, {}, {1, 1, 1, 1}, "", 1, 2, true};
-  Tensor x = RandomFloats(c.x, rng), w = RandomFloats({2, 2, 3, 3}, rng), b = RandomFloats({2}, rng);
+  Tensor x = RandomFloats(c.x, rng), w = RandomFloats({2, 2, 3, 3}, rng),
+         b = RandomFloats({2}, rng);
   auto attrs = c.Attrs(false);
   attrs.push_back(AInts("kernel_shape", {3, 3}));
   Dims dims;
@@ -760,7 +825,8 @@ TEST(ConvTest, ExactForInt8TypedFloatsWhereFloat32AccumulationFails) {
   Tensor x = RandomInts(c.x, rng, 100, 127);
   Tensor w = RandomInts({2, 256, 3, 3}, rng, 100, 127);
   Tensor b = RandomInts({2}, rng, -3, 3);
-  Tensor y = Run1({"Conv", "",
+  Tensor y = Run1({"Conv",
+                   "",
                    {Typed(x, DataType::Int(8)), Typed(w, DataType::Int(8), true),
                     Typed(b, DataType::Int(3), true)},
                    c.Attrs(false)});
@@ -777,28 +843,31 @@ TEST(ConvTest, DatatypeFromConstantWeights) {
   // channel 0 taps {1, 2}: [0, 45]; channel 1 taps {-1, 1}: [-15, 15]; bias [1, -2]:
   // [1, 46] and [-17, 13] -> [-17, 46] -> INT7.
   Tensor w = Floats({2, 1, 2}, {1, 2, -1, 1});
-  auto types = Infer({"Conv", "",
-                        {Typed(Tensor(ElementType::kFloat, {1, 1, 5}), DataType::UInt(4)),
-                         Typed(w, DataType::Int(3), true),
-                         Typed(Floats({2}, {1, -2}), DataType::Int(3), true)},
-                        {AInts("pads", {1, 1})}});
+  auto types = Infer(
+      {"Conv",
+       "",
+       {Typed(Tensor(ElementType::kFloat, {1, 1, 5}), DataType::UInt(4)),
+        Typed(w, DataType::Int(3), true), Typed(Floats({2}, {1, -2}), DataType::Int(3), true)},
+       {AInts("pads", {1, 1})}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "INT7");
   EXPECT_EQ(ShapeToString(*(*types)[0].shape), "[1, 2, 6]");
   // Runtime W INT2 [-2, 1], x INT4 [-8, 7], 3 channels x 2 taps: products [-14, 16],
   // times 6 -> [-84, 96] -> INT8.
-  types = Infer({"Conv", "",
-                   {Typed(Tensor(ElementType::kFloat, {1, 3, 5}), DataType::Int(4)),
-                    Typed(Tensor(ElementType::kFloat, {4, 3, 2}), DataType::Int(2))}});
+  types = Infer({"Conv",
+                 "",
+                 {Typed(Tensor(ElementType::kFloat, {1, 3, 5}), DataType::Int(4)),
+                  Typed(Tensor(ElementType::kFloat, {4, 3, 2}), DataType::Int(2))}});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "INT8");
 }
 
 TEST(ConvTest, SymbolicBatch) {
-  auto model = Build(
-      {"Conv", "", {In(Tensor(ElementType::kFloat, {1, 2, 6, 6})),
-                    Const(Tensor(ElementType::kFloat, {4, 2, 3, 3}))},
-       {AInts("strides", {2, 2})}});
+  auto model = Build({"Conv",
+                      "",
+                      {In(Tensor(ElementType::kFloat, {1, 2, 6, 6})),
+                       Const(Tensor(ElementType::kFloat, {4, 2, 3, 3}))},
+                      {AInts("strides", {2, 2})}});
   (*model->graph->inputs()[0]->type().shape)[0] = Dim{-1, "batch"};
   ASSERT_TRUE(InferModelTypes(*model).ok());
   EXPECT_EQ(ShapeToString(*model->graph->outputs()[0]->type().shape), "[batch, 4, 2, 2]");
@@ -809,27 +878,26 @@ TEST(ConvTest, Errors) {
   EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 3, 3, 3})}}),
               HasSubstr("input 'in1' has 3 input channels per group, but input 'in0' has 4 "
                         "channels and group = 1"));
-  EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({3, 2, 3, 3})},
-                       {AInt("group", 2)}}),
+  EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({3, 2, 3, 3})}, {AInt("group", 2)}}),
               HasSubstr("input 'in1' has 3 output channels, which group = 2 does not divide"));
   EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3})}}),
               HasSubstr("input 'in1' has rank 3 but input 'in0' has rank 4"));
   EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3}), x({3})}}),
               HasSubstr("input 'in2' has shape [3], expected [2]"));
-  EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3})},
-                       {AInts("kernel_shape", {2, 2})}}),
-              HasSubstr("attribute 'kernel_shape' = [2, 2] does not match"));
+  EXPECT_THAT(
+      ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3})}, {AInts("kernel_shape", {2, 2})}}),
+      HasSubstr("attribute 'kernel_shape' = [2, 2] does not match"));
   EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 2, 5}), x({2, 4, 3, 3})}}),
               HasSubstr("does not fit in the input of size 2"));
-  EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3})},
-                       {AInts("strides", {1, 1, 1})}}),
-              HasSubstr("attribute 'strides' has 3 values, expected 2 for 2 spatial axes"));
-  EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3})},
-                       {AString("auto_pad", "SAME")}}),
-              HasSubstr("attribute 'auto_pad' = 'SAME' is not one of"));
-  EXPECT_THAT(ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3})},
-                       {AInts("pads", {1, -1, 0, 0})}}),
-              HasSubstr("attribute 'pads' = [1, -1, 0, 0] must have values >= 0"));
+  EXPECT_THAT(
+      ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3})}, {AInts("strides", {1, 1, 1})}}),
+      HasSubstr("attribute 'strides' has 3 values, expected 2 for 2 spatial axes"));
+  EXPECT_THAT(
+      ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3})}, {AString("auto_pad", "SAME")}}),
+      HasSubstr("attribute 'auto_pad' = 'SAME' is not one of"));
+  EXPECT_THAT(
+      ErrorOf({"Conv", "", {x({1, 4, 5, 5}), x({2, 4, 3, 3})}, {AInts("pads", {1, -1, 0, 0})}}),
+      HasSubstr("attribute 'pads' = [1, -1, 0, 0] must have values >= 0"));
   EXPECT_THAT(ErrorOf({"Conv", "", {x({4, 5}), x({2, 4})}}),
               HasSubstr("Conv supports 1 to 3 spatial axes"));
 }
@@ -896,11 +964,21 @@ std::vector<WindowCase> PoolCases() {
     }
   }
   // Dilations, 1-D and 3-D.
-  cases.push_back({{1, 2, 9, 8}, {2, 3}, {2, 1}, {2, 2}, {1, 1, 2, 0}, "", 1, 0, false, true, true});
+  cases.push_back(
+      {{1, 2, 9, 8}, {2, 3}, {2, 1}, {2, 2}, {1, 1, 2, 0}, "", 1, 0, false, true, true});
   cases.push_back({{1, 1, 6}, {2}, {1}, {2}, {1, 1}, "", 1, 0, false, false, true});
   cases.push_back({{1, 1, 6}, {2}, {2}, {2}, {1, 1}, "", 1, 0, false, true, true});
-  cases.push_back({{2, 2, 4, 5, 6}, {2, 2, 3}, {2, 1, 2}, {}, {1, 0, 1, 0, 1, 1}, "", 1, 0, false,
-                   true, false});
+  cases.push_back({{2, 2, 4, 5, 6},
+                   {2, 2, 3},
+                   {2, 1, 2},
+                   {},
+                   {1, 0, 1, 0, 1, 1},
+                   "",
+                   1,
+                   0,
+                   false,
+                   true,
+                   false});
   cases.push_back({{1, 1, 7}, {2}, {2}, {}, {1, 1}, "", 1, 0, false, true, false});
   return cases;
 }
@@ -973,9 +1051,11 @@ TEST(PoolTest, AveragePoolMatchesOnnxruntimeEdgeCases) {
   }
   // MaxPool with ceil_mode whose last window would start in the end padding: onnxruntime drops it.
   Tensor x7 = Floats({1, 1, 7}, {0, 1, 2, 3, 4, 5, 6});
-  ExpectNear(Run1({"MaxPool", "", {In(x7)},
-                   {AInts("kernel_shape", {2}), AInts("strides", {2}),
-                    AInts("pads", {1, 1}), AInt("ceil_mode", 1)}}),
+  ExpectNear(Run1({"MaxPool",
+                   "",
+                   {In(x7)},
+                   {AInts("kernel_shape", {2}), AInts("strides", {2}), AInts("pads", {1, 1}),
+                    AInt("ceil_mode", 1)}}),
              {0, 2, 4, 6}, {1, 1, 4}, "ceil drop");
 }
 
@@ -994,13 +1074,15 @@ TEST(PoolTest, MaxPoolKeepsIntegerDatatypesAndTypes) {
   Tensor xh = RandomFloats(c.x, rng).CastTo(ElementType::kFloat16);
   want = RefPool(c, xh, true, &dims);
   ExpectExact(Run1({"MaxPool", "", {In(xh)}, c.Attrs(true)}), want, "float16");
-  auto types = Infer({"MaxPool", "", {Typed(Tensor(ElementType::kFloat, c.x), DataType::Int(4))},
-                        c.Attrs(true)});
+  auto types = Infer(
+      {"MaxPool", "", {Typed(Tensor(ElementType::kFloat, c.x), DataType::Int(4))}, c.Attrs(true)});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "INT4");
   EXPECT_EQ(ShapeToString(*(*types)[0].shape), "[1, 2, 3, 3]");
-  types = Infer({"AveragePool", "",
-                   {Typed(Tensor(ElementType::kFloat, c.x), DataType::Int(4))}, c.Attrs(true)});
+  types = Infer({"AveragePool",
+                 "",
+                 {Typed(Tensor(ElementType::kFloat, c.x), DataType::Int(4))},
+                 c.Attrs(true)});
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].dtype.Name(), "FLOAT32");
 }
@@ -1026,9 +1108,8 @@ TEST(PoolTest, GlobalAveragePool) {
 
 TEST(PoolTest, Errors) {
   auto x = In(Tensor(ElementType::kFloat, {1, 1, 4, 4}));
-  auto status = RunSpec({"MaxPool", "", {x},
-                       {AInts("kernel_shape", {2, 2}),
-                        AInt("storage_order", 1)}});
+  auto status =
+      RunSpec({"MaxPool", "", {x}, {AInts("kernel_shape", {2, 2}), AInt("storage_order", 1)}});
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_THAT(status.status().message(), HasSubstr("'storage_order' = 1"));
@@ -1036,14 +1117,17 @@ TEST(PoolTest, Errors) {
               HasSubstr("required attribute 'kernel_shape' is missing"));
   EXPECT_THAT(ErrorOf({"AveragePool", "", {x}, {AInts("kernel_shape", {2})}}),
               HasSubstr("attribute 'kernel_shape' has 1 values, expected 2 for 2 spatial axes"));
-  EXPECT_THAT(ErrorOf({"AveragePool", "", {In(Tensor(ElementType::kInt8, {1, 1, 4, 4}))},
+  EXPECT_THAT(ErrorOf({"AveragePool",
+                       "",
+                       {In(Tensor(ElementType::kInt8, {1, 1, 4, 4}))},
                        {AInts("kernel_shape", {2, 2})}}),
               HasSubstr("input 'in0' has element type int8, which AveragePool does not support"));
   EXPECT_THAT(ErrorOf({"MaxPool", "", {x}, {AInts("kernel_shape", {5, 1})}}),
               HasSubstr("does not fit in the input of size 4"));
-  EXPECT_THAT(ErrorOf({"MaxPool", "", {In(Tensor(ElementType::kFloat, {4, 4}))},
-                       {AInts("kernel_shape", {2})}}),
-              HasSubstr("input 'in0' has rank 2"));
+  EXPECT_THAT(
+      ErrorOf(
+          {"MaxPool", "", {In(Tensor(ElementType::kFloat, {4, 4}))}, {AInts("kernel_shape", {2})}}),
+      HasSubstr("input 'in0' has rank 2"));
 }
 
 }  // namespace

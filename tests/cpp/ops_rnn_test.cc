@@ -21,6 +21,14 @@ using testing::OpCall;
 using testing::OpInput;
 using testing::RunOp;
 
+// An op input (runtime unless `constant`); a function so -Wextra sees every field set.
+OpInput In(Tensor t, bool constant = false) {
+  OpInput in;
+  in.value = std::move(t);
+  in.constant = constant;
+  return in;
+}
+
 struct Case {
   std::string op = "LSTM";
   int64_t seq = 4, batch = 2, input = 3, hidden = 5;
@@ -99,7 +107,9 @@ Outputs Reference(const Case& c, const Data& d) {
   auto y_at = [&](int64_t t, int64_t dir, int64_t b) {
     return c.layout == 0 ? ((t * nd + dir) * B + b) * H : ((b * S + t) * nd + dir) * H;
   };
-  auto clip = [&](double v) { return c.clip > 0 ? std::min<double>(std::max<double>(v, -c.clip), c.clip) : v; };
+  auto clip = [&](double v) {
+    return c.clip > 0 ? std::min<double>(std::max<double>(v, -c.clip), c.clip) : v;
+  };
   Outputs o;
   o.y.assign(S * nd * B * H, 0);
   o.y_h.assign(nd * B * H, 0);
@@ -117,8 +127,10 @@ Outputs Reference(const Case& c, const Data& d) {
     for (int64_t b = 0; b < B; ++b) {
       const int64_t len = c.lens.empty() ? S : c.lens[b];
       std::vector<double> h(H, 0), cs(H, 0);
-      if (c.init_h) for (int64_t k = 0; k < H; ++k) h[k] = d.h0[state_at(dir, b) + k];
-      if (c.init_c) for (int64_t k = 0; k < H; ++k) cs[k] = d.c0[state_at(dir, b) + k];
+      if (c.init_h)
+        for (int64_t k = 0; k < H; ++k) h[k] = d.h0[state_at(dir, b) + k];
+      if (c.init_c)
+        for (int64_t k = 0; k < H; ++k) cs[k] = d.c0[state_at(dir, b) + k];
       for (int64_t s = 0; s < len; ++s) {
         const int64_t t = rev ? len - 1 - s : s;
         // pre[gate*H + k] = W x + Wb + Rb (+ R h for all but GRU's h gate)
@@ -193,14 +205,14 @@ OpCall BuildCall(const Case& c, const Data& d) {
   call.num_outputs = c.op == "LSTM" ? 3 : 2;
   Dims x_dims = c.layout == 0 ? Dims{S, B, I} : Dims{B, S, I};
   Dims s_dims = c.layout == 0 ? Dims{nd, B, H} : Dims{B, nd, H};
-  call.inputs.push_back({Make(c, x_dims, d.x)});
-  call.inputs.push_back({Make(c, {nd, g * H, I}, d.w), true});
-  call.inputs.push_back({Make(c, {nd, g * H, H}, d.r), true});
+  call.inputs.push_back(In(Make(c, x_dims, d.x)));
+  call.inputs.push_back(In(Make(c, {nd, g * H, I}, d.w), true));
+  call.inputs.push_back(In(Make(c, {nd, g * H, H}, d.r), true));
   OpInput omitted;
   omitted.omitted = true;
   auto optional = [&](bool present, Tensor t) {
     if (present) {
-      call.inputs.push_back({std::move(t)});
+      call.inputs.push_back(In(std::move(t)));
     } else {
       call.inputs.push_back(omitted);
     }
@@ -261,15 +273,15 @@ TEST(LstmTest, HandComputedSingleUnit) {
   OpCall call;
   call.op_type = "LSTM";
   call.num_outputs = 3;
-  call.inputs.push_back({Tensor::FromVector<float>({2, 1, 1}, {7, -3})});
-  call.inputs.push_back({Tensor(ElementType::kFloat, {1, 4, 1}), true});
-  call.inputs.push_back({Tensor(ElementType::kFloat, {1, 4, 1}), true});
+  call.inputs.push_back(In(Tensor::FromVector<float>({2, 1, 1}, {7, -3})));
+  call.inputs.push_back(In(Tensor(ElementType::kFloat, {1, 4, 1}), true));
+  call.inputs.push_back(In(Tensor(ElementType::kFloat, {1, 4, 1}), true));
   OpInput omitted;
   omitted.omitted = true;
   call.inputs.push_back(omitted);
   call.inputs.push_back(omitted);
   call.inputs.push_back(omitted);
-  call.inputs.push_back({Tensor::FromVector<float>({1, 1, 1}, {1.0f})});
+  call.inputs.push_back(In(Tensor::FromVector<float>({1, 1, 1}, {1.0f})));
   call.attrs.emplace_back("hidden_size", Attribute::Int(1));
   auto out = RunOp(std::move(call));
   ASSERT_TRUE(out.ok()) << out.status();
@@ -373,14 +385,14 @@ TEST(GruTest, HandComputedSingleUnit) {
   OpCall call;
   call.op_type = "GRU";
   call.num_outputs = 2;
-  call.inputs.push_back({Tensor::FromVector<float>({3, 1, 1}, {1, 2, 3})});
-  call.inputs.push_back({Tensor(ElementType::kFloat, {1, 3, 1}), true});
-  call.inputs.push_back({Tensor(ElementType::kFloat, {1, 3, 1}), true});
+  call.inputs.push_back(In(Tensor::FromVector<float>({3, 1, 1}, {1, 2, 3})));
+  call.inputs.push_back(In(Tensor(ElementType::kFloat, {1, 3, 1}), true));
+  call.inputs.push_back(In(Tensor(ElementType::kFloat, {1, 3, 1}), true));
   OpInput omitted;
   omitted.omitted = true;
   call.inputs.push_back(omitted);
   call.inputs.push_back(omitted);
-  call.inputs.push_back({Tensor::FromVector<float>({1, 1, 1}, {8.0f})});
+  call.inputs.push_back(In(Tensor::FromVector<float>({1, 1, 1}, {8.0f})));
   call.attrs.emplace_back("hidden_size", Attribute::Int(1));
   auto out = RunOp(std::move(call));
   ASSERT_TRUE(out.ok()) << out.status();
@@ -518,7 +530,8 @@ TEST(RnnErrorTest, WrongInputRankAndType) {
   call2.inputs[0].value = Tensor(ElementType::kInt8, {4, 2, 3});
   auto out2 = RunOp(std::move(call2));
   ASSERT_FALSE(out2.ok());
-  EXPECT_THAT(out2.status().message(), HasSubstr("has element type int8, expected float or double"));
+  EXPECT_THAT(out2.status().message(),
+              HasSubstr("has element type int8, expected float or double"));
 }
 
 TEST(RnnErrorTest, SequenceLensOutOfRange) {

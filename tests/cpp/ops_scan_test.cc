@@ -6,6 +6,7 @@
 
 #include "src/exec/executor.h"
 #include "src/ops/infer.h"
+#include "src/ops/verify.h"
 #include "tests/cpp/op_test_util.h"
 
 namespace finngl {
@@ -18,6 +19,14 @@ using testing::InferOp;
 using testing::OpCall;
 using testing::OpInput;
 using testing::RunOp;
+
+// An op input (runtime unless `constant`); a function so -Wextra sees every field set.
+OpInput In(Tensor t, bool constant = false) {
+  OpInput in;
+  in.value = std::move(t);
+  in.constant = constant;
+  return in;
+}
 
 TensorType FloatType(Dims dims) {
   TensorType t;
@@ -90,7 +99,7 @@ TEST(ScanTest, CumulativeSumMatchesHandLoop) {
   std::vector<float> xs(seq * width);
   for (size_t i = 0; i < xs.size(); ++i) xs[i] = 0.25f * static_cast<float>(i) - 1.5f;
   std::vector<float> init = {1, -2, 0.5f};
-  auto out = RunOp(ScanCall(CumSumBody(), {{F({width}, init)}, {F({seq, width}, xs)}}, 1, 2));
+  auto out = RunOp(ScanCall(CumSumBody(), {In(F({width}, init)), In(F({seq, width}, xs))}, 1, 2));
   ASSERT_TRUE(out.ok()) << out.status();
   std::vector<float> acc = init, stacked;
   for (int64_t t = 0; t < seq; ++t) {
@@ -104,7 +113,7 @@ TEST(ScanTest, CumulativeSumMatchesHandLoop) {
 }
 
 TEST(ScanTest, InfersOuterTypesFromBody) {
-  auto types = InferOp(ScanCall(CumSumBody(), {{F({3}, {0, 0, 0})}, {F({5, 3}, {})}}, 1, 2));
+  auto types = InferOp(ScanCall(CumSumBody(), {In(F({3}, {0, 0, 0})), In(F({5, 3}, {}))}, 1, 2));
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].ToString(), "float[3] FLOAT32");
   EXPECT_EQ((*types)[1].ToString(), "float[5, 3] FLOAT32");
@@ -112,7 +121,7 @@ TEST(ScanTest, InfersOuterTypesFromBody) {
 
 TEST(ScanTest, InfersScanOutputAxisAndSymbolicLength) {
   auto model = testing::BuildSingleOpModel(
-      With(ScanCall(CumSumBody(), {{F({3}, {0, 0, 0})}, {F({5, 3}, {})}}, 1, 2),
+      With(ScanCall(CumSumBody(), {In(F({3}, {0, 0, 0})), In(F({5, 3}, {}))}, 1, 2),
            "scan_output_axes", {-1}));
   // Make the sequence length symbolic.
   Value* x = model->graph->inputs()[1];
@@ -125,7 +134,7 @@ TEST(ScanTest, NoStatesMapsEachSlice) {
   Body b;
   Value* x = b.In("x");
   b.Out(b.Op("Mul", {x, x}));
-  auto out = RunOp(ScanCall(b.Take(), {{F({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8})}}, 1, 1));
+  auto out = RunOp(ScanCall(b.Take(), {In(F({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8}))}, 1, 1));
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_THAT((*out)[0].dims(), ElementsAre(4, 2));
   EXPECT_THAT(Vals((*out)[0]), ElementsAre(1, 4, 9, 16, 25, 36, 49, 64));
@@ -136,7 +145,7 @@ TEST(ScanTest, EmptyBodyInputTypesAreFilledFromOuterInputs) {
   Body b;
   Value* x = b.In("x");
   b.Out(b.Op("Mul", {x, x}));
-  auto types = InferOp(ScanCall(b.Take(), {{F({4, 2}, {})}}, 1, 1));
+  auto types = InferOp(ScanCall(b.Take(), {In(F({4, 2}, {}))}, 1, 1));
   ASSERT_TRUE(types.ok()) << types.status();
   EXPECT_EQ((*types)[0].ToString(), "float[4, 2] FLOAT32");
 }
@@ -154,13 +163,13 @@ TEST(ScanTest, TwoStatesDirectionsAndAxes) {
   Value* new_prod = b.Op("Mul", {prod, v});
   b.Out(new_sum);
   b.Out(new_prod);
-  b.Out(b.Op("Sub", {new_sum, new_prod}));  // stacked on axis 1, reverse
-  b.Out(b.Op("Identity", {new_prod}));      // stacked on axis 0, forward
-  std::vector<float> U = {1, 2, 3, 4, 10, 20, 30, 40};           // [2, 4]
-  std::vector<float> V = {1, 2, 0.5f, 3, 2, 0.25f, -1, 4};        // [4, 2]
-  OpCall c = ScanCall(b.Take(),
-                      {{F({2}, {0, 0})}, {F({2}, {1, 1})}, {F({2, seq}, U)}, {F({seq, 2}, V)}},
-                      2, 4);
+  b.Out(b.Op("Sub", {new_sum, new_prod}));                  // stacked on axis 1, reverse
+  b.Out(b.Op("Identity", {new_prod}));                      // stacked on axis 0, forward
+  std::vector<float> U = {1, 2, 3, 4, 10, 20, 30, 40};      // [2, 4]
+  std::vector<float> V = {1, 2, 0.5f, 3, 2, 0.25f, -1, 4};  // [4, 2]
+  OpCall c = ScanCall(
+      b.Take(), {In(F({2}, {0, 0})), In(F({2}, {1, 1})), In(F({2, seq}, U)), In(F({seq, 2}, V))}, 2,
+      4);
   c = With(std::move(c), "scan_input_axes", {-1, 0});
   c = With(std::move(c), "scan_input_directions", {0, 1});
   c = With(std::move(c), "scan_output_axes", {1, 0});
@@ -194,9 +203,9 @@ TEST(ScanTest, MiddleAxesUseStridedCopies) {
   Body b;
   Value* xs = b.In("x");  // [a, c]
   b.Out(b.Op("Identity", {xs}));
-  auto out = RunOp(With(With(ScanCall(b.Take(), {{F({a, seq, c}, x)}}, 1, 1), "scan_input_axes",
-                            {1}),
-                       "scan_output_axes", {2}));
+  auto out =
+      RunOp(With(With(ScanCall(b.Take(), {In(F({a, seq, c}, x))}, 1, 1), "scan_input_axes", {1}),
+                 "scan_output_axes", {2}));
   ASSERT_TRUE(out.ok()) << out.status();
   // out[i, k, t] = x[i, t, k]
   EXPECT_THAT((*out)[0].dims(), ElementsAre(a, c, seq));
@@ -215,8 +224,8 @@ TEST(ScanTest, IntegerStatesAreCopiedBytewise) {
   b.Out(sum);
   b.Out(b.Op("Identity", {sum}));
   auto out = RunOp(ScanCall(b.Take(),
-                            {{Tensor::FromVector<int64_t>({1}, {100})},
-                             {Tensor::FromVector<int64_t>({3, 1}, {1, 2, 3})}},
+                            {In(Tensor::FromVector<int64_t>({1}, {100})),
+                             In(Tensor::FromVector<int64_t>({3, 1}, {1, 2, 3}))},
                             1, 2));
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_THAT((*out)[0].ToInt64s(), ElementsAre(106));
@@ -224,7 +233,7 @@ TEST(ScanTest, IntegerStatesAreCopiedBytewise) {
 }
 
 TEST(ScanTest, EmptySequenceReturnsInitialStates) {
-  auto out = RunOp(ScanCall(CumSumBody(), {{F({2}, {3, 4})}, {F({0, 2}, {})}}, 1, 2));
+  auto out = RunOp(ScanCall(CumSumBody(), {In(F({2}, {3, 4})), In(F({0, 2}, {}))}, 1, 2));
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_THAT(Vals((*out)[0]), ElementsAre(3, 4));
   EXPECT_THAT((*out)[1].dims(), ElementsAre(0, 2));
@@ -232,7 +241,7 @@ TEST(ScanTest, EmptySequenceReturnsInitialStates) {
 
 TEST(ScanTest, RunsRepeatedlyWithFreshResults) {
   auto model = testing::BuildSingleOpModel(
-      ScanCall(CumSumBody(), {{F({1}, {0})}, {F({3, 1}, {1, 2, 3})}}, 1, 2));
+      ScanCall(CumSumBody(), {In(F({1}, {0})), In(F({3, 1}, {1, 2, 3}))}, 1, 2));
   auto exe = Executor::Create(*model);
   ASSERT_TRUE(exe.ok()) << exe.status();
   for (int rep = 0; rep < 3; ++rep) {
@@ -315,7 +324,7 @@ TEST(ScanTest, NestedScan) {
   const int64_t rows = 3, cols = 4;
   std::vector<float> m(rows * cols);
   for (size_t i = 0; i < m.size(); ++i) m[i] = static_cast<float>(i % 5) - 1.0f;
-  auto out = RunOp(ScanCall(outer.Take(), {{F({}, {0.5f})}, {F({rows, cols}, m)}}, 1, 3));
+  auto out = RunOp(ScanCall(outer.Take(), {In(F({}, {0.5f})), In(F({rows, cols}, m))}, 1, 3));
   ASSERT_TRUE(out.ok()) << out.status();
   std::vector<float> want_cum, want_last;
   float off = 0.5f;
@@ -335,6 +344,85 @@ TEST(ScanTest, NestedScan) {
   EXPECT_THAT(Vals((*out)[2]), ElementsAreArray(want_last));
 }
 
+// Inference inside bodies is reproducible: the verifier re-infers a Scan model (nested bodies
+// included) from scratch and finds the same types.
+TEST(ScanTest, VerifierAcceptsInferredNestedScan) {
+  Body inner("inner");
+  Value* acc = inner.In("acc");
+  Value* e = inner.In("e");
+  Value* sum = inner.Op("Add", {acc, e});
+  inner.Out(sum);
+  inner.Out(inner.Op("Identity", {sum}));
+  Body outer("outer");
+  Value* s = outer.In("s");
+  Value* row = outer.In("row");
+  Value* last = *outer.graph().AddValue("last");
+  Value* cum = *outer.graph().AddValue("cum");
+  Node* scan = *outer.graph().AddNode("Scan", "", "inner_scan", {s, row}, {last, cum});
+  scan->SetAttr("body", inner.Take());
+  scan->SetAttr("num_scan_inputs", Attribute::Int(1));
+  outer.Out(last);
+  outer.Out(cum);
+  auto model = testing::BuildSingleOpModel(
+      ScanCall(outer.Take(), {In(F({}, {0})), In(F({3, 4}, std::vector<float>(12, 1)))}, 1, 2));
+  ASSERT_TRUE(InferModelTypes(*model).ok());
+  absl::Status v = VerifyModel(*model);
+  EXPECT_TRUE(v.ok()) << v;
+  EXPECT_EQ(model->graph->outputs()[1]->type().ToString(), "float[3, 4] FLOAT32");
+}
+
+// A Scan whose body holds an LSTM node (one step per iteration, state threaded by the Scan)
+// equals one LSTM node over the whole sequence.
+TEST(ScanTest, BodyWithLstmStepMatchesLstmOverSequence) {
+  const int64_t seq = 6, in = 3, hid = 4;
+  std::vector<float> w(4 * hid * in), r(4 * hid * hid), x(seq * in);
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.05f * static_cast<float>(i % 13) - 0.3f;
+  for (size_t i = 0; i < r.size(); ++i) r[i] = 0.04f * static_cast<float>(i % 11) - 0.2f;
+  for (size_t i = 0; i < x.size(); ++i) x[i] = 0.1f * static_cast<float>(i % 7) - 0.3f;
+  auto lstm_call = [&](Tensor xs) {
+    OpCall c;
+    c.op_type = "LSTM";
+    c.num_outputs = 3;
+    c.inputs.push_back(In(std::move(xs)));
+    c.inputs.push_back(In(F({1, 4 * hid, in}, w), true));
+    c.inputs.push_back(In(F({1, 4 * hid, hid}, r), true));
+    c.attrs.emplace_back("hidden_size", Attribute::Int(hid));
+    return c;
+  };
+  auto whole = RunOp(lstm_call(F({seq, 1, in}, x)));
+  ASSERT_TRUE(whole.ok()) << whole.status();
+
+  Body b;
+  Value* h = b.In("h");    // [1, 1, hid]
+  Value* c = b.In("c");    // [1, 1, hid]
+  Value* xt = b.In("xt");  // [1, in]
+  Value* x3 = b.Op("Unsqueeze", {xt, b.Const("axes0", Tensor::FromVector<int64_t>({1}, {0}))});
+  Value* W = b.Const("W", F({1, 4 * hid, in}, w));
+  Value* R = b.Const("R", F({1, 4 * hid, hid}, r));
+  Value* y = *b.graph().AddValue("y");
+  Value* yh = *b.graph().AddValue("yh");
+  Value* yc = *b.graph().AddValue("yc");
+  Node* lstm =
+      *b.graph().AddNode("LSTM", "", "step", {x3, W, R, nullptr, nullptr, h, c}, {y, yh, yc});
+  lstm->SetAttr("hidden_size", Attribute::Int(hid));
+  b.Out(yh);
+  b.Out(yc);
+  b.Out(b.Op("Identity", {yh}));
+  auto out =
+      RunOp(ScanCall(b.Take(),
+                     {In(F({1, 1, hid}, std::vector<float>(hid, 0))),
+                      In(F({1, 1, hid}, std::vector<float>(hid, 0))), In(F({seq, 1, in}, x))},
+                     1, 3));
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_THAT((*out)[2].dims(), ElementsAre(seq, 1, 1, hid));
+  for (int64_t i = 0; i < seq * hid; ++i) {
+    EXPECT_NEAR((*out)[2].GetDouble(i), (*whole)[0].GetDouble(i), 1e-6) << i;
+  }
+  for (int64_t i = 0; i < hid; ++i) {
+    EXPECT_NEAR((*out)[1].GetDouble(i), (*whole)[2].GetDouble(i), 1e-6) << i;
+  }
+}
+
 // ---------------------------------------------------------------------------- errors
 
 TEST(ScanTest, RejectsWrongBodyInputCount) {
@@ -342,7 +430,7 @@ TEST(ScanTest, RejectsWrongBodyInputCount) {
   Value* x = b.In("x");
   b.In("extra");
   b.Out(b.Op("Identity", {x}));
-  auto out = RunOp(ScanCall(b.Take(), {{F({2, 1}, {1, 2})}}, 1, 1));
+  auto out = RunOp(ScanCall(b.Take(), {In(F({2, 1}, {1, 2}))}, 1, 1));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(out.status().message(), HasSubstr("node 'node0' (Scan)"));
@@ -350,7 +438,7 @@ TEST(ScanTest, RejectsWrongBodyInputCount) {
 }
 
 TEST(ScanTest, RejectsWrongBodyOutputCount) {
-  auto out = RunOp(ScanCall(CumSumBody(), {{F({1}, {0})}, {F({2, 1}, {1, 2})}}, 1, 1));
+  auto out = RunOp(ScanCall(CumSumBody(), {In(F({1}, {0})), In(F({2, 1}, {1, 2}))}, 1, 1));
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(), HasSubstr("has 2 outputs but the node has 1"));
 }
@@ -360,7 +448,7 @@ TEST(ScanTest, RejectsMismatchedSequenceLengths) {
   Value* x = b.In("x");
   Value* y = b.In("y");
   b.Out(b.Op("Add", {x, y}));
-  auto out = RunOp(ScanCall(b.Take(), {{F({3, 1}, {1, 2, 3})}, {F({2, 1}, {1, 2})}}, 2, 1));
+  auto out = RunOp(ScanCall(b.Take(), {In(F({3, 1}, {1, 2, 3})), In(F({2, 1}, {1, 2}))}, 2, 1));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(out.status().message(),
@@ -379,7 +467,8 @@ Attribute GrowingStateBody() {
 }
 
 TEST(ScanTest, RejectsStateShapeChangeAtInference) {
-  auto out = RunOp(ScanCall(GrowingStateBody(), {{F({2}, {0, 0})}, {F({3, 1}, {1, 2, 3})}}, 1, 1));
+  auto out =
+      RunOp(ScanCall(GrowingStateBody(), {In(F({2}, {0, 0})), In(F({3, 1}, {1, 2, 3}))}, 1, 1));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(out.status().message(), HasSubstr("node 'node0' (Scan)"));
@@ -388,7 +477,7 @@ TEST(ScanTest, RejectsStateShapeChangeAtInference) {
 
 TEST(ScanTest, RejectsStateShapeChangeAtRunTime) {
   auto model = testing::BuildSingleOpModel(
-      ScanCall(GrowingStateBody(), {{F({2}, {0, 0})}, {F({3, 1}, {1, 2, 3})}}, 1, 1));
+      ScanCall(GrowingStateBody(), {In(F({2}, {0, 0})), In(F({3, 1}, {1, 2, 3}))}, 1, 1));
   (*model->graph->inputs()[0]->type().shape)[0] = Dim{-1, "n"};
   auto exe = Executor::Create(*model);
   ASSERT_TRUE(exe.ok()) << exe.status();
@@ -401,11 +490,11 @@ TEST(ScanTest, RejectsStateShapeChangeAtRunTime) {
 }
 
 TEST(ScanTest, RejectsBadAxes) {
-  auto out = RunOp(With(ScanCall(CumSumBody(), {{F({1}, {0})}, {F({2, 1}, {1, 2})}}, 1, 2),
+  auto out = RunOp(With(ScanCall(CumSumBody(), {In(F({1}, {0})), In(F({2, 1}, {1, 2}))}, 1, 2),
                         "scan_input_axes", {2}));
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(), HasSubstr("axis 2 is out of range for rank 2"));
-  auto out2 = RunOp(With(ScanCall(CumSumBody(), {{F({1}, {0})}, {F({2, 1}, {1, 2})}}, 1, 2),
+  auto out2 = RunOp(With(ScanCall(CumSumBody(), {In(F({1}, {0})), In(F({2, 1}, {1, 2}))}, 1, 2),
                          "scan_output_axes", {0, 1}));
   ASSERT_FALSE(out2.ok());
   EXPECT_THAT(out2.status().message(), HasSubstr("scan_output_axes has 2 entries, expected 1"));
@@ -415,7 +504,7 @@ TEST(ScanTest, RejectsContradictingBodyDeclaration) {
   Body b;
   Value* x = b.In("x", FloatType({5}));
   b.Out(b.Op("Identity", {x}));
-  auto out = RunOp(ScanCall(b.Take(), {{F({2, 3}, {1, 2, 3, 4, 5, 6})}}, 1, 1));
+  auto out = RunOp(ScanCall(b.Take(), {In(F({2, 3}, {1, 2, 3, 4, 5, 6}))}, 1, 1));
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(),
               HasSubstr("body input 'x' is declared with shape [5] but a slice of scan input "
@@ -423,7 +512,7 @@ TEST(ScanTest, RejectsContradictingBodyDeclaration) {
 }
 
 TEST(ScanTest, RejectsOpset8) {
-  OpCall c = ScanCall(CumSumBody(), {{F({1}, {0})}, {F({2, 1}, {1, 2})}}, 1, 2);
+  OpCall c = ScanCall(CumSumBody(), {In(F({1}, {0})), In(F({2, 1}, {1, 2}))}, 1, 2);
   c.opset = 8;
   auto out = RunOp(std::move(c));
   ASSERT_FALSE(out.ok());

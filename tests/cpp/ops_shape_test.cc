@@ -357,6 +357,10 @@ TEST(SliceTest, StepsIncludingNegative) {
   EXPECT_EQ(Values(SliceRun(x, {-1}, {kInt64Min}, {0}, {-1})),
             (std::vector<double>{5, 4, 3, 2, 1, 0}));
   EXPECT_EQ(Values(SliceRun(x, {10}, {0}, {0}, {-2})), (std::vector<double>{5, 3, 1}));
+  // onnxruntime: an end of INT64_MAX / INT32_MAX means "to the end" in either direction.
+  EXPECT_EQ(Values(SliceRun(x, {-2}, {kInt64Max}, {0}, {-2})), (std::vector<double>{4, 2, 0}));
+  EXPECT_EQ(Values(SliceRun(x, {3}, {std::numeric_limits<int32_t>::max()}, {0}, {-1})),
+            (std::vector<double>{3, 2, 1, 0}));
   EXPECT_EQ(Values(SliceRun(x, {4}, {-100}, {0}, {-3})), (std::vector<double>{4, 1}));
   Tensor m = Iota(ElementType::kFloat, {2, 3});
   EXPECT_EQ(Values(SliceRun(m, {-1, -1}, {kInt64Min, kInt64Min}, {0, 1}, {-1, -2})),

@@ -31,7 +31,8 @@ def single_op(op, inputs, attrs=None, opset=17, out_type=None):
         if is_init:
             inits.append(numpy_helper.from_array(value, name))
         else:
-            graph_inputs.append(helper.make_tensor_value_info(name, ONNX_TYPE[value.dtype], value.shape))
+            graph_inputs.append(
+                helper.make_tensor_value_info(name, ONNX_TYPE[value.dtype], value.shape))
             feeds[name] = value
     first = next(e for e in inputs if e is not None)[1]
     elem = out_type if out_type is not None else ONNX_TYPE[first.dtype]
@@ -48,7 +49,8 @@ def rand(rng, shape, dtype="float32", lo=-3.0, hi=3.0):
     dtype = np.dtype(dtype)
     if np.issubdtype(dtype, np.integer):
         info = np.iinfo(dtype)
-        return rng.integers(max(info.min, -100), min(info.max, 100), size=shape, endpoint=True).astype(dtype)
+        lo, hi = max(info.min, -100), min(info.max, 100)
+        return rng.integers(lo, hi, size=shape, endpoint=True).astype(dtype)
     return rng.uniform(lo, hi, size=shape).astype(dtype)
 
 
@@ -98,8 +100,8 @@ def test_integer_div_truncates(tmp_path):
 
 @pytest.mark.parametrize("opset", [7, 13, 14])
 def test_binary_opsets(opset, rng, tmp_path):
-    model, feeds = single_op("Mul", [("a", rand(rng, (2, 3, 4)), False), ("b", rand(rng, (3, 1)), True)],
-                             opset=opset)
+    model, feeds = single_op("Mul", [("a", rand(rng, (2, 3, 4)), False),
+                                     ("b", rand(rng, (3, 1)), True)], opset=opset)
     check_against_ort(model, feeds, tmp_path)
 
 
@@ -163,7 +165,8 @@ def test_leaky_relu(alpha, rng, tmp_path):
 
 # ---------------------------------------------------------------------------- Clip
 
-@pytest.mark.parametrize("bounds", [(-1.0, 1.5), (0.0, None), (None, 2.0), (None, None), (2.0, 1.0)])
+@pytest.mark.parametrize("bounds",
+                         [(-1.0, 1.5), (0.0, None), (None, 2.0), (None, None), (2.0, 1.0)])
 @pytest.mark.parametrize("as_initializer", [True, False])
 def test_clip_inputs(bounds, as_initializer, rng, tmp_path):
     x = rand(rng, (3, 4))
@@ -180,7 +183,8 @@ def test_clip_inputs(bounds, as_initializer, rng, tmp_path):
 def test_clip_types(dtype, rng, tmp_path):
     x = rand(rng, (20,), dtype)
     lo, hi = np.array(2, dtype=dtype), np.array(50, dtype=dtype)
-    model, feeds = single_op("Clip", [("x", x, False), ("lo", lo, True), ("hi", hi, True)], opset=13)
+    model, feeds = single_op("Clip", [("x", x, False), ("lo", lo, True), ("hi", hi, True)],
+                             opset=13)
     check_against_ort(model, feeds, tmp_path)
 
 
@@ -198,7 +202,8 @@ def test_clip_opset11(rng, tmp_path):
 
 # ---------------------------------------------------------------------------- Cast
 
-CAST_VALUES = np.array([-3.7, -1.5, -0.5, 0, 0.49, 0.5, 1.5, 2.9, 100.25, 127, -128], dtype=np.float32)
+CAST_VALUES = np.array([-3.7, -1.5, -0.5, 0, 0.49, 0.5, 1.5, 2.9, 100.25, 127, -128],
+                       dtype=np.float32)
 
 
 @pytest.mark.parametrize("to", ["int8", "uint8", "int16", "int32", "int64", "float64", "float16",
@@ -214,14 +219,16 @@ def test_cast_from_float(to, tmp_path):
 
 @pytest.mark.parametrize("src,to", [("int32", "float32"), ("int8", "int32"), ("int64", "int8"),
                                     ("uint8", "int8"), ("int32", "uint8"), ("bool", "float32"),
-                                    ("int8", "bool"), ("float64", "float32"), ("float16", "float32"),
+                                    ("int8", "bool"), ("float64", "float32"),
+                                    ("float16", "float32"),
                                     ("float16", "int32"), ("int64", "float16"), ("int32", "int64")])
 def test_cast_between_types(src, to, rng, tmp_path):
     if src == "bool":
         x = rng.integers(0, 2, size=(3, 4)).astype(bool)
     elif src.startswith("int") or src.startswith("uint"):
         info = np.iinfo(np.dtype(src))
-        x = rng.integers(max(info.min, -1000), min(info.max, 1000), size=(3, 4), endpoint=True).astype(src)
+        lo, hi = max(info.min, -1000), min(info.max, 1000)
+        x = rng.integers(lo, hi, size=(3, 4), endpoint=True).astype(src)
     else:
         x = rng.uniform(-300, 300, size=(3, 4)).astype(src)
     model, feeds = single_op("Cast", [("x", x, False)], {"to": ONNX_TYPE[np.dtype(to)]}, opset=13,
@@ -260,8 +267,9 @@ def test_batch_norm_runtime_params_double(rng, tmp_path):
 
 # ---------------------------------------------------------------------------- Softmax
 
-@pytest.mark.parametrize("shape,axis", [((2, 5), None), ((2, 5), 0), ((3, 4, 5), None), ((3, 4, 5), 1),
-                                        ((3, 4, 5), 0), ((3, 4, 5), -2), ((2, 3, 2, 4), 2), ((7,), -1),
+@pytest.mark.parametrize("shape,axis", [((2, 5), None), ((2, 5), 0), ((3, 4, 5), None),
+                                        ((3, 4, 5), 1), ((3, 4, 5), 0), ((3, 4, 5), -2),
+                                        ((2, 3, 2, 4), 2), ((7,), -1),
                                         ((1, 1000), None)])
 @pytest.mark.parametrize("opset", [11, 13])
 def test_softmax(shape, axis, opset, rng, tmp_path):
