@@ -9,7 +9,7 @@ INPUT=examples/convlstm_qcdq/input.npy
 OUT=out/demo
 
 echo "== finngl info $MODEL"
-$BIN info "$MODEL" | grep -v "^  .*: .*\[" | head -40
+$BIN info --brief "$MODEL"
 echo
 echo "== finngl check $MODEL"
 $BIN check "$MODEL"

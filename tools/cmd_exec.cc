@@ -70,7 +70,9 @@ absl::StatusOr<std::map<std::string, std::string>> ParseInputArgs(
 
 absl::Status Exec(const ExecArgs& args) {
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModel(args.model));
-  auto exe_or = Executor::Create(*model);
+  ExecOptions options;
+  options.profile = args.profile;
+  auto exe_or = Executor::Create(*model, options);
   if (!exe_or.ok()) return WithFile(exe_or.status(), args.model);
   std::unique_ptr<Executor> exe = std::move(exe_or).value();
 
@@ -123,6 +125,16 @@ absl::Status Exec(const ExecArgs& args) {
     for (size_t i = 0; i < outputs.size(); ++i) {
       std::cout << names[i] << ": " << outputs[i].DebugString(6) << " -> "
                 << written[i].second << "\n";
+    }
+    if (args.profile) {
+      double total = 0;
+      auto profile = exe->Profile();
+      for (auto& [node, seconds] : profile) total += seconds;
+      std::cout << "profile (" << args.repeat << " runs, top nodes):\n";
+      for (size_t i = 0; i < profile.size() && i < 15; ++i) {
+        std::printf("  %6.2f ms/run %5.1f%%  %s\n", profile[i].second * 1e3 / args.repeat,
+                    100 * profile[i].second / total, profile[i].first.c_str());
+      }
     }
     std::cout << "time: " << ms << " ms per run (" << args.repeat << " run"
               << (args.repeat > 1 ? "s" : "") << ")\n";

@@ -17,31 +17,33 @@ std::string LayoutString(const TensorType& t) {
   return t.layout ? absl::StrCat(" layout ", absl::StrJoin(*t.layout, "")) : "";
 }
 
-// What a user wants to know about a weight: its values' type, and how it is quantized.
-std::string WeightDescription(const Value& v) {
+// The datatype of a weight's values: annotated, or the smallest integer type holding them.
+std::string WeightDatatype(const Value& v) {
+  if (v.type().dtype_annotated) return v.type().dtype.Name() + " (annotated)";
   const Tensor& t = *v.initializer();
-  std::string s = absl::StrCat(ElementTypeName(t.type()), DimsToString(t.dims()));
-  if (v.type().dtype_annotated) return absl::StrCat(s, " ", v.type().dtype.Name(), " (annotated)");
   double lo = INFINITY, hi = -INFINITY;
-  bool integral = true;
+  bool integral = t.size() > 0;
   for (int64_t i = 0; i < t.size(); ++i) {
     double x = t.GetDouble(i);
     lo = std::min(lo, x);
     hi = std::max(hi, x);
     integral &= std::nearbyint(x) == x;
   }
-  if (t.size() > 0 && integral) {
-    absl::StrAppend(&s, " ", DataType::SmallestHolding(lo, hi).Name(), " (integer values in [", lo,
-                    ", ", hi, "])");
-  } else {
-    absl::StrAppend(&s, " FLOAT32");
-  }
+  if (!integral) return "FLOAT32";
+  return absl::StrCat(DataType::SmallestHolding(lo, hi).Name(), " (integer values in [", lo, ", ",
+                      hi, "])");
+}
+
+// How a weight is quantized, from the quantizer that consumes it ("" if none).
+std::string WeightQuantizer(const Value& v) {
+  std::string s;
   for (const Use& use : v.uses()) {
     const Node& n = *use.node;
     if (use.input_index != 0) continue;
     if (n.op_type() == "Quant" || n.op_type() == "IntQuant") {
       const Value* bw = n.input(3);
-      std::string bits = bw && bw->is_initializer() ? absl::StrCat(bw->initializer()->GetDouble(0)) : "?";
+      std::string bits =
+          bw && bw->is_initializer() ? absl::StrCat(bw->initializer()->GetDouble(0)) : "?";
       absl::StrAppend(&s, ", quantized by ", n.Describe(), " to ",
                       n.GetInt("signed", 1) ? "INT" : "UINT", bits,
                       n.GetInt("narrow", 0) ? " narrow" : "", " (scaled)");
@@ -55,8 +57,8 @@ std::string WeightDescription(const Value& v) {
   return s;
 }
 
-void PrintGraph(const Graph& g, const std::string& indent, std::map<std::string, int>& op_counts,
-                int64_t& params) {
+void PrintGraph(const Graph& g, const std::string& indent, bool brief,
+                std::map<std::string, int>& op_counts, int64_t& params) {
   for (Node* n : g.nodes()) {
     std::string key = n->domain().empty() ? n->op_type() : absl::StrCat(n->domain(), "::", n->op_type());
     ++op_counts[key];
@@ -64,16 +66,25 @@ void PrintGraph(const Graph& g, const std::string& indent, std::map<std::string,
   std::vector<Value*> inits = g.initializers();
   if (!inits.empty()) {
     std::cout << indent << "weights (" << inits.size() << "):\n";
+    std::map<std::string, int> kinds;
     for (Value* v : inits) {
       params += v->initializer()->size();
-      std::cout << indent << "  " << v->name() << ": " << WeightDescription(*v) << "\n";
+      std::string dtype = WeightDatatype(*v);
+      if (brief) {
+        ++kinds[dtype.substr(0, dtype.find(' '))];
+      } else {
+        const Tensor& t = *v->initializer();
+        std::cout << indent << "  " << v->name() << ": " << ElementTypeName(t.type())
+                  << DimsToString(t.dims()) << " " << dtype << WeightQuantizer(*v) << "\n";
+      }
     }
+    for (auto& [kind, count] : kinds) std::cout << indent << "  " << kind << ": " << count << "\n";
   }
   for (Node* n : g.nodes()) {
     for (Graph* sub : n->subgraphs()) {
       std::cout << indent << "subgraph '" << sub->name() << "' of " << n->Describe() << ": "
                 << sub->num_nodes() << " nodes\n";
-      PrintGraph(*sub, indent + "  ", op_counts, params);
+      PrintGraph(*sub, indent + "  ", brief, op_counts, params);
     }
   }
 }
@@ -102,7 +113,7 @@ int RunInfo(const InfoArgs& args) {
   }
   std::map<std::string, int> op_counts;
   int64_t params = 0;
-  PrintGraph(*m.graph, "", op_counts, params);
+  PrintGraph(*m.graph, "", args.brief, op_counts, params);
   std::vector<std::pair<std::string, int>> ops(op_counts.begin(), op_counts.end());
   std::stable_sort(ops.begin(), ops.end(), [](auto& a, auto& b) { return a.second > b.second; });
   std::cout << "ops:";

@@ -12,6 +12,7 @@ namespace finngl::cli {
 
 struct InfoArgs {
   std::string model;
+  bool brief = false;  // weights summarised by datatype instead of listed one by one
 };
 struct ExecArgs {
   std::string model;
@@ -19,6 +20,7 @@ struct ExecArgs {
   std::string output_dir;
   int repeat = 1;
   bool quiet = false;
+  bool profile = false;
 };
 struct CheckArgs {
   std::string model;

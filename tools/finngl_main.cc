@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
       "info", "Print a model's inputs/outputs (shapes, datatypes), op counts, parameter count and "
               "the datatype of every weight");
   info_cmd->add_option("MODEL", info.model, "ONNX model file")->required();
+  info_cmd->add_flag("--brief", info.brief, "summarise weights by datatype instead of listing each");
 
   ExecArgs exec;
   CLI::App* exec_cmd = app.add_subcommand(
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   exec_cmd->add_option("--repeat", exec.repeat, "run N times and report the mean time")
       ->check(CLI::PositiveNumber);
   exec_cmd->add_flag("-q,--quiet", exec.quiet, "do not print the output summary");
+  exec_cmd->add_flag("--profile", exec.profile, "print the time spent in each node (slowest first)");
 
   CheckArgs check;
   CLI::App* check_cmd = app.add_subcommand(

@@ -1,5 +1,7 @@
 #include "src/exec/executor.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
 #include "src/exec/graph_plan.h"
@@ -15,6 +17,7 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Create(const Model& model,
   exe->model_ = model.Clone();
   RETURN_IF_ERROR(InferModelTypes(*exe->model_));
   ASSIGN_OR_RETURN(exe->plan_, GraphPlan::Compile(*exe->model_->graph, *exe->model_));
+  exe->plan_->EnableProfiling(options.profile);
   return exe;
 }
 
@@ -93,6 +96,13 @@ absl::StatusOr<std::map<std::string, Tensor>> Executor::Run(
   std::vector<std::string> names = output_names();
   for (size_t i = 0; i < outs.size(); ++i) named[names[i]] = std::move(outs[i]);
   return named;
+}
+
+std::vector<std::pair<std::string, double>> Executor::Profile() const {
+  std::vector<std::pair<std::string, double>> out;
+  plan_->CollectProfile(out);
+  std::stable_sort(out.begin(), out.end(), [](auto& a, auto& b) { return a.second > b.second; });
+  return out;
 }
 
 const Tensor* Executor::Intermediate(const std::string& name) const {

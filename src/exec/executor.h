@@ -21,8 +21,8 @@ namespace finngl {
 class GraphPlan;
 
 struct ExecOptions {
-  // Keep every intermediate value after Run (for step-by-step comparisons).
-  bool keep_intermediates = false;
+  // Accumulate wall time per node of the main graph (a Scan's time includes its body).
+  bool profile = false;
 };
 
 class Executor {
@@ -42,8 +42,10 @@ class Executor {
   absl::StatusOr<std::map<std::string, Tensor>> Run(const std::map<std::string, Tensor>& inputs);
   // Positional variant: inputs in input_names() order; outputs in output_names() order.
   absl::StatusOr<std::vector<Tensor>> Run(const std::vector<Tensor>& inputs);
-  // With keep_intermediates: the value of any tensor of the main graph after the last Run.
+  // The value of any tensor of the main graph after the last Run (node outputs are kept).
   const Tensor* Intermediate(const std::string& name) const;
+  // With ExecOptions::profile: (node, seconds) over all runs so far, slowest first.
+  std::vector<std::pair<std::string, double>> Profile() const;
 
  private:
   Executor() = default;

@@ -1,5 +1,6 @@
 #include "src/exec/graph_plan.h"
 
+#include <chrono>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -86,6 +87,14 @@ absl::StatusOr<std::unique_ptr<GraphPlan>> GraphPlan::Compile(const Graph& graph
   return plan;
 }
 
+void GraphPlan::CollectProfile(std::vector<std::pair<std::string, double>>& out,
+                               const std::string& prefix) const {
+  for (const Step& step : steps_) {
+    out.emplace_back(absl::StrCat(prefix, step.node->name(), " (", step.node->op_type(), ")"),
+                     step.seconds);
+  }
+}
+
 const Tensor* GraphPlan::Resolve(const std::string& name) const {
   auto it = ids_.find(name);
   if (it != ids_.end() && bound_[it->second] != nullptr) return bound_[it->second];
@@ -116,7 +125,12 @@ absl::Status GraphPlan::Run(std::span<const Tensor* const> inputs,
       step.ins[k] = id < 0 ? nullptr : bound_[id];
     }
     KernelContext ctx{step.ins, step.outs, &scope_};
+    auto start = profiling_ ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     absl::Status s = step.kernel->Run(ctx);
+    if (profiling_) {
+      step.seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
     if (!s.ok()) {
       std::string msg(s.message());
       if (msg.find(step.node->name()) != std::string::npos) return s;

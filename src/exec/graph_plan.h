@@ -22,6 +22,11 @@ class GraphPlan final : public SubgraphRunner {
                    const OuterScope* outer) override;
 
   const Graph& graph() const { return graph_; }
+  // Per-node wall time accumulated over all runs while profiling is on (nested plans included,
+  // keyed by "graph/node").
+  void EnableProfiling(bool on) { profiling_ = on; }
+  void CollectProfile(std::vector<std::pair<std::string, double>>& out,
+                      const std::string& prefix = "") const;
   // The tensor currently bound to a value of this graph (valid after Run), or nullptr.
   const Tensor* ValueTensor(const std::string& name) const;
 
@@ -33,6 +38,7 @@ class GraphPlan final : public SubgraphRunner {
     std::vector<int> output_ids;  // -1 for omitted outputs
     std::vector<const Tensor*> ins;  // scratch, sized once
     std::vector<Tensor*> outs;
+    double seconds = 0;  // accumulated while profiling
   };
   explicit GraphPlan(const Graph& graph) : graph_(graph) {}
   const Tensor* Resolve(const std::string& name) const;
@@ -47,6 +53,7 @@ class GraphPlan final : public SubgraphRunner {
   std::vector<Step> steps_;
   const OuterScope* outer_ = nullptr;
   OuterScope scope_;  // resolves names visible inside this graph (for nested subgraphs)
+  bool profiling_ = false;
 };
 
 }  // namespace finngl

@@ -189,7 +189,8 @@ absl::Status InferRnn(InferContext& ctx, const RnnAttrs& attrs, const RnnInputSp
   for (int role = 1; role < 8 && role < ctx.num_inputs(); ++role) {
     if (!ctx.has_input(role)) continue;
     if (!IsOptionalRoleUsed(spec, role)) {
-      return ctx.Error(absl::StrCat("has no input ", role));
+      return ctx.Error(absl::StrCat(node.op_type(), " takes no input ", role, " ('",
+                                    kRoles[role], "' is an LSTM input)"));
     }
     const TensorType& t = ctx.input_type(role);
     const ElementType want = role == kSeqLens ? ElementType::kInt32 : xt.elem;

@@ -123,13 +123,13 @@ absl::StatusOr<Dims> ResolveReshape(const Dims& in, const std::vector<int64_t>& 
 }
 
 // Reshape's target shape: the `shape` input (opset >= 5) or attribute (older).
-bool ReshapeUsesMakeAttr(int64_t opset) { return opset >= 0 && opset < 5; }
+bool ReshapeUsesAttr(int64_t opset) { return opset >= 0 && opset < 5; }
 
 absl::Status InferReshape(InferContext& ctx) {
   const TensorType& in = ctx.input_type(0);
   const bool allowzero = ctx.node().GetInt("allowzero", 0) != 0;
   std::optional<std::vector<int64_t>> shape;
-  if (ReshapeUsesMakeAttr(ctx.opset())) {
+  if (ReshapeUsesAttr(ctx.opset())) {
     if (!ctx.node().has_attr("shape")) return ctx.Error("attribute 'shape' is missing");
     shape = ctx.node().GetInts("shape", {});
   } else {
@@ -209,7 +209,7 @@ OpSpec ReshapeSpec() {
   s.compile = [](const Node& node, const CompileContext& cctx) -> KernelOr {
     std::string label = InputLabel(node, 0);
     const bool allowzero = node.GetInt("allowzero", 0) != 0;
-    const bool use_attr = ReshapeUsesMakeAttr(cctx.opset);
+    const bool use_attr = ReshapeUsesAttr(cctx.opset);
     std::vector<int64_t> attr_shape = node.GetInts("shape", {});
     return MakeKernel([=](KernelContext& ctx) -> absl::Status {
       const Tensor& x = *ctx.input(0);

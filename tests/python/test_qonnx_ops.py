@@ -103,6 +103,27 @@ def test_quant_all_bit_widths(mode, signed, narrow, zp_kind, scale_kind, tmp_pat
     check_identical(qonnx_model(nodes, feeds, inits, outputs), feeds, tmp_path)
 
 
+@pytest.mark.parametrize("signed,narrow", [(1, 0), (1, 1), (0, 0), (0, 1)])
+@pytest.mark.parametrize("mode", ["ROUND", "FLOOR", "HALF_UP"])
+def test_quant_wide_bit_widths(mode, signed, narrow, tmp_path):
+    """Bit widths 17..32: the range bounds are float32 powers of two as in qonnx (2**31 - 1
+    rounds to 2**31 in float32)."""
+    rng = seeded("quant_wide", mode, signed, narrow)
+    shape = (4, 8)
+    nodes, feeds, inits, outputs = [], {}, {}, {}
+    for bits in range(17, 33):
+        scale = f32(1.0 if bits % 2 else rng.uniform(0.5, 2.0))
+        lo, hi = int_range(signed, narrow, bits)
+        feeds[f"x{bits}"] = quant_inputs(rng, shape, scale, 0.0, lo, hi)
+        inits.update({f"s{bits}": scale, f"bits{bits}": f32(bits)})
+        nodes.append(helper.make_node(
+            "Quant", [f"x{bits}", f"s{bits}", "zp", f"bits{bits}"], [f"y{bits}"], domain=QONNX,
+            name=f"quant{bits}", signed=signed, narrow=narrow, rounding_mode=mode))
+        outputs[f"y{bits}"] = shape
+    inits["zp"] = f32(0)
+    check_identical(qonnx_model(nodes, feeds, inits, outputs), feeds, tmp_path)
+
+
 @pytest.mark.parametrize("case", range(6))
 def test_quant_assorted(case, tmp_path):
     """IntQuant spelling, the onnx.brevitas domain alias, per-channel zero points, int8 zero points

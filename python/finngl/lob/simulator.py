@@ -43,8 +43,8 @@ Rows written (149 x samples per file):
   (P_ask10 - P_ask1), 61 bid price range, 62-70 |P_ask(l+1) - P_ask(l)|, 71-79 |P_bid(l+1) -
   P_bid(l)|, 80-83 mean ask price, mean bid price, mean ask volume, mean bid volume, 84 sum of
   spreads, 85 sum of (ask volume - bid volume), 86-125 per-sample differences (d/dt per sample) of
-  the 40 LOB features in the same order, 126-131 event intensities (events per event over the last
-  5 samples) of limit sell, limit buy, market buy, market sell, cancel sell, cancel buy,
+  the 40 LOB features in the same order, 126-131 event intensities (each type's share of the
+  events of the last 5 samples) of limit sell, limit buy, market buy, market sell, cancel sell, cancel buy,
   132-137 indicators "intensity over the last sample > over the last 5 samples" for those six
   types, 138-143 the per-sample differences of the six intensities;
 - rows 144-148: labels for k = 1, 2, 3, 5, 10 samples, 1 = up, 2 = stationary, 3 = down (FI-2010's
