@@ -40,11 +40,13 @@ class ExportWrapper(torch.nn.Module):
         self.net = net
 
     def forward(self, x):
-        return self.net(x).value
+        y = self.net(x)
+        return y.value if hasattr(y, "value") else y  # export mode returns plain tensors
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def trained_net():
+    """A fresh calibrated network per test: an export leaves Brevitas modules in export mode."""
     torch.manual_seed(0)
     net = SmallQuantCnn()
     net.train()

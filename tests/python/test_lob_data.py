@@ -316,22 +316,25 @@ def test_simulator_class_balance(sim_splits):
     assert rep.stationary_share[1] > 0.5 > rep.stationary_share[10]
 
 
-def _book_features(split):
-    """Simple features of each window: the last snapshot (40 features) and the mid-price-proxy
-    change over the last 1, 10, 50 samples."""
+def _order_flow_features(split):
+    """Simple features of each window without price levels: the last snapshot's 20 volumes, its
+    spread (ask 1 - bid 1, normalised) and the mid-price-proxy change over the last 1, 10, 50
+    samples."""
     x = split.x[:, 0]
     mid = x[:, :, 0] + x[:, :, 2]
-    return np.column_stack([x[:, -1, :], mid[:, -1] - mid[:, -2], mid[:, -1] - mid[:, -11],
-                            mid[:, -1] - mid[:, -51], np.ones(len(x))]).astype(np.float64)
+    return np.column_stack([x[:, -1, 1::2], x[:, -1, 0] - x[:, -1, 2], mid[:, -1] - mid[:, -2],
+                            mid[:, -1] - mid[:, -11], mid[:, -1] - mid[:, -51],
+                            np.ones(len(x))]).astype(np.float64)
 
 
 def test_simulator_signal_is_learnable(sim_splits):
-    """A least-squares one-vs-rest linear classifier on simple book features, fitted on days 1-7,
-    beats the majority class of the test days (8-10) by a clear margin."""
-    xtr = np.concatenate([_book_features(sim_splits.train), _book_features(sim_splits.val)])
+    """The order flow carries signal: a least-squares one-vs-rest linear classifier on the book's
+    volumes and recent mid-price changes (no price levels), fitted on days 1-7, beats the majority
+    class of the test days (8-10) by a clear margin (measured: 0.69 against 0.37 for seed 0)."""
+    xtr = np.concatenate([_order_flow_features(sim_splits.train), _order_flow_features(sim_splits.val)])
     ytr = np.concatenate([sim_splits.train.y, sim_splits.val.y])
     w = np.linalg.lstsq(xtr, np.eye(3)[ytr], rcond=None)[0]
-    pred = (_book_features(sim_splits.test) @ w).argmax(1)
+    pred = (_order_flow_features(sim_splits.test) @ w).argmax(1)
     acc = float((pred == sim_splits.test.y).mean())
     majority = np.bincount(sim_splits.test.y, minlength=3).max() / len(sim_splits.test.y)
-    assert acc > majority + 0.10, (acc, majority)
+    assert acc > majority + 0.15, (acc, majority)

@@ -19,7 +19,14 @@ Quantization is W8A6 by default (``QuantConfig()``): 8-bit per-tensor weights ev
 Int8WeightPerTensorFloat, narrow range), an 8-bit signed input quantizer, 6-bit unsigned QuantReLU
 activations, and inside the LSTM 8-bit weights, 32-bit biases (Int32Bias) and 6-bit io (input and
 hidden state), gate accumulator, sigmoid, tanh and cell-state quantizers. Conv and dense biases are
-left in float: BatchNorm and ReLU absorb them into thresholds when streamlining.
+left in float: BatchNorm and ReLU absorb them into thresholds when streamlining. Note that the
+LSTM's io quantizer is signed, so it re-quantizes the last (unsigned 6-bit) QuantReLU output onto
+a signed 6-bit grid (one bit of positive range less); QuantLSTM shares that quantizer between its
+input and its hidden state (qonnx_brevitas.md 5.3).
+
+Activation scales: Brevitas initialises activation scales from the first training batches;
+a model that never saw data has threshold 1.0 everywhere. `calibrate` sets them from data in one
+float pass (see there for why Brevitas' own statistics do not suit QuantLSTM).
 
 Parameter count (``count_parameters``; trainable weights and biases, BatchNorm affine parameters
 included, BatchNorm running statistics and Brevitas' learned quantizer scales excluded):
@@ -28,6 +35,7 @@ included, BatchNorm running statistics and Brevitas' learned quantizer scales ex
   dense 4,160 + 195);
 - ``ConvLstmFloat()``: 122,243, i.e. 256 more, because torch.nn.LSTM keeps two bias vectors
   (bias_ih, bias_hh) where QuantLSTM has one per gate; ``load_float_weights`` adds them.
+``count_parameters(model, include_quantizers=True)`` adds the 19 learned activation thresholds.
 The paper states "about 141K" for its (unpublished) layer sizes; finngl's reconstruction has 122K.
 
 Typical use (QAT from float weights):
