@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <queue>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -416,31 +417,76 @@ std::vector<Node*> Graph::nodes() const {
   return out;
 }
 
+namespace {
+
+// Names a subgraph (and its nested subgraphs) read from enclosing scopes.
+void CollectOuterRefs(const Graph& g, std::vector<std::string>& names) {
+  for (Value* v : g.values()) {
+    if (v->is_outer_ref()) names.push_back(v->name());
+  }
+  for (Node* n : g.nodes()) {
+    for (Graph* sub : n->subgraphs()) CollectOuterRefs(*sub, names);
+  }
+}
+
+}  // namespace
+
+std::vector<Value*> Graph::ImplicitInputs(const Node& node) const {
+  std::vector<std::string> names;
+  for (Graph* sub : node.subgraphs()) CollectOuterRefs(*sub, names);
+  std::vector<Value*> out;
+  for (const std::string& name : names) {
+    Value* v = FindValue(name);
+    if (v != nullptr && !v->is_outer_ref() &&
+        std::find(out.begin(), out.end(), v) == out.end()) {
+      out.push_back(v);
+    }
+  }
+  return out;
+}
+
 absl::StatusOr<std::vector<Node*>> Graph::TopologicalOrder() const {
-  // Kahn's algorithm, stable with respect to insertion order.
+  // Kahn's algorithm, stable with respect to insertion order. A node with subgraphs also depends
+  // on the producers of the outer-scope values its subgraphs read.
   absl::flat_hash_map<const Node*, int> pending;
-  std::vector<Node*> ready;
+  absl::flat_hash_map<const Value*, std::vector<Node*>> implicit_users;
   std::vector<Node*> all = nodes();
   for (Node* n : all) {
     int count = 0;
     for (Value* in : n->inputs()) {
       if (in != nullptr && in->producer() != nullptr && in->graph() == this) ++count;
     }
+    if (!n->attributes().empty()) {
+      for (Value* v : ImplicitInputs(*n)) {
+        if (v->producer() == nullptr) continue;
+        implicit_users[v].push_back(n);
+        ++count;
+      }
+    }
     pending[n] = count;
+  }
+  // Always emit the earliest-inserted ready node, so an already sorted graph keeps its order.
+  absl::flat_hash_map<const Node*, size_t> index;
+  for (size_t i = 0; i < all.size(); ++i) index[all[i]] = i;
+  std::priority_queue<size_t, std::vector<size_t>, std::greater<size_t>> ready;
+  for (size_t i = 0; i < all.size(); ++i) {
+    if (pending[all[i]] == 0) ready.push(i);
   }
   std::vector<Node*> order;
   order.reserve(all.size());
-  std::vector<Node*> queue;
-  for (Node* n : all) {
-    if (pending[n] == 0) queue.push_back(n);
-  }
-  for (size_t head = 0; head < queue.size(); ++head) {
-    Node* n = queue[head];
+  auto release = [&](Node* user) {
+    if (--pending[user] == 0) ready.push(index[user]);
+  };
+  while (!ready.empty()) {
+    Node* n = all[ready.top()];
+    ready.pop();
     order.push_back(n);
     for (Value* out : n->outputs()) {
       if (out == nullptr) continue;
-      for (const Use& use : out->uses()) {
-        if (--pending[use.node] == 0) queue.push_back(use.node);
+      for (const Use& use : out->uses()) release(use.node);
+      auto it = implicit_users.find(out);
+      if (it != implicit_users.end()) {
+        for (Node* user : it->second) release(user);
       }
     }
   }

@@ -254,6 +254,8 @@ class Graph {
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
   // Nodes ordered so every producer precedes its users; error naming a node on a cycle.
   absl::StatusOr<std::vector<Node*>> TopologicalOrder() const;
+  // Values of this graph that `node`'s subgraphs read as outer-scope references.
+  std::vector<Value*> ImplicitInputs(const Node& node) const;
   // Reorders the internal node list topologically (for readable export).
   absl::Status SortTopologically();
 

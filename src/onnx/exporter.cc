@@ -163,7 +163,8 @@ absl::Status ExportGraph(const Graph& g, onnx::GraphProto* gp, int64_t ir_versio
                                  absl::StrCat("initializer '", v->name(), "'", where)));
   }
 
-  const std::vector<Node*> nodes = g.nodes();
+  // ONNX requires nodes in topological order; passes may have appended nodes anywhere.
+  ASSIGN_OR_RETURN(const std::vector<Node*> nodes, g.TopologicalOrder());
   for (const Node* n : nodes) {
     onnx::NodeProto* np = gp->add_node();
     if (!n->name().empty()) np->set_name(n->name());

@@ -135,3 +135,28 @@ TEST(VerifierTest, FlagsUndefinedInputs) {
 
 }  // namespace
 }  // namespace finngl
+
+namespace finngl {
+namespace {
+
+TEST(GraphTest, TopologicalOrderRespectsSubgraphOuterReferences) {
+  Graph g("g");
+  Value* x = *g.AddValue("x");
+  g.AddInput(x);
+  // The Scan-like node is inserted first but its body reads 'w', produced by a later node.
+  auto body = std::make_unique<Graph>("body", &g);
+  Value* w_ref = *body->AddOuterRef("w");
+  Node* inner = *body->AddNodeWithNewOutputs("Identity", "", "inner", {w_ref}, {"y_body"});
+  body->AddOutput(inner->output(0));
+  Node* loop = *g.AddNodeWithNewOutputs("Scan", "", "loop", {x}, {"y"});
+  loop->SetAttr("body", Attribute::FromGraph(std::move(body)));
+  Node* make_w = *g.AddNodeWithNewOutputs("Relu", "", "make_w", {x}, {"w"});
+  ASSERT_EQ(g.ImplicitInputs(*loop), std::vector<Value*>{make_w->output(0)});
+  auto order = g.TopologicalOrder();
+  ASSERT_TRUE(order.ok());
+  EXPECT_EQ((*order)[0], make_w);
+  EXPECT_EQ((*order)[1], loop);
+}
+
+}  // namespace
+}  // namespace finngl
