@@ -1,10 +1,17 @@
 // finngl: command line entry point. Subcommands live in cmd_*.cc.
+#include <malloc.h>
+
 #include <CLI/CLI.hpp>
 
 #include "tools/commands.h"
 
 int main(int argc, char** argv) {
   using namespace finngl::cli;
+  // Kernels reuse their buffers, but Eigen's GEMM blocking space and returned outputs are fresh
+  // allocations each run; keep large blocks in the heap instead of mmap/munmap-ing them per run
+  // (page faults otherwise cost as much as the convolutions themselves).
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   CLI::App app{"finngl: compiles quantized neural networks (feed-forward and recurrent) from ONNX "
                "into FPGA dataflow accelerators"};
   app.require_subcommand(1);
