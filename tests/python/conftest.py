@@ -97,3 +97,55 @@ def make_model(nodes, inputs, outputs, initializers=(), opset=17, extra_opsets=(
     graph = helper.make_graph(nodes, name, inputs, outputs, initializer=list(initializers))
     opsets = [helper.make_opsetid("", opset)] + [helper.make_opsetid(d, v) for d, v in extra_opsets]
     return helper.make_model(graph, opset_imports=opsets, ir_version=8)
+
+
+ONNX_TYPE = {
+    np.dtype("float32"): onnx.TensorProto.FLOAT, np.dtype("float64"): onnx.TensorProto.DOUBLE,
+    np.dtype("float16"): onnx.TensorProto.FLOAT16, np.dtype("bool"): onnx.TensorProto.BOOL,
+    np.dtype("int8"): onnx.TensorProto.INT8, np.dtype("uint8"): onnx.TensorProto.UINT8,
+    np.dtype("int16"): onnx.TensorProto.INT16, np.dtype("uint16"): onnx.TensorProto.UINT16,
+    np.dtype("int32"): onnx.TensorProto.INT32, np.dtype("uint32"): onnx.TensorProto.UINT32,
+    np.dtype("int64"): onnx.TensorProto.INT64, np.dtype("uint64"): onnx.TensorProto.UINT64,
+}
+
+
+def annotate_datatype(model, tensor, datatype):
+    """Adds a qonnx `finn_datatype` annotation for `tensor` to the main graph."""
+    ann = onnx.TensorAnnotation()
+    ann.tensor_name = tensor
+    entry = ann.quant_parameter_tensor_names.add()
+    entry.key, entry.value = "finn_datatype", datatype
+    model.graph.quantization_annotation.append(ann)
+
+
+def single_op(op, inputs, attrs=None, opset=17, num_outputs=1, datatypes=None, out_type=None):
+    """A one-node model. `inputs`: list of (name, array, is_initializer), or None for an omitted
+    optional input. Outputs are "y", "y1", ... typed by ONNX's own shape inference (`out_type`
+    overrides the first output's element type). `datatypes`: optional {tensor: finn_datatype}.
+    Returns (model, runtime feeds)."""
+    from onnx import helper, numpy_helper, shape_inference
+    names, graph_inputs, inits, feeds = [], [], [], {}
+    for entry in inputs:
+        if entry is None:
+            names.append("")
+            continue
+        name, value, is_init = entry
+        names.append(name)
+        if is_init:
+            inits.append(numpy_helper.from_array(value, name))
+        else:
+            graph_inputs.append(helper.make_tensor_value_info(name, ONNX_TYPE[value.dtype], value.shape))
+            feeds[name] = value
+    outs = ["y"] + [f"y{i}" for i in range(1, num_outputs)]
+    node = helper.make_node(op, names, outs, name=f"{op.lower()}_0", **(attrs or {}))
+    untyped = [helper.make_tensor_value_info(o, onnx.TensorProto.UNDEFINED, None) for o in outs]
+    model = make_model([node], graph_inputs, untyped, inits, opset=opset, name=f"{op}_opset{opset}")
+    # The checker wants typed graph outputs: take ONNX's own inferred ones.
+    inferred = shape_inference.infer_shapes(model, strict_mode=True)
+    for i in range(num_outputs):
+        model.graph.output[i].CopyFrom(inferred.graph.output[i])
+    if out_type is not None:
+        model.graph.output[0].type.tensor_type.elem_type = out_type
+    for tensor, dt in (datatypes or {}).items():
+        annotate_datatype(model, tensor, dt)
+    return model, feeds

@@ -1,7 +1,6 @@
 """Negative tests of the command line: every class of bad input gets one clear message naming the
 file, node, op and tensor involved, exit code 2, and no partial output files."""
 import numpy as np
-import onnx
 import pytest
 from onnx import TensorProto, helper
 

@@ -4,46 +4,9 @@ element types, opsets and attribute combinations, finngl vs onnxruntime (rtol 1e
 exact for integer outputs)."""
 import numpy as np
 import pytest
-from onnx import TensorProto, helper, numpy_helper, shape_inference
+from onnx import TensorProto, helper, numpy_helper
 
-from conftest import check_against_ort, make_model
-
-ONNX_TYPE = {
-    np.dtype("float32"): TensorProto.FLOAT, np.dtype("float64"): TensorProto.DOUBLE,
-    np.dtype("float16"): TensorProto.FLOAT16, np.dtype("bool"): TensorProto.BOOL,
-    np.dtype("int8"): TensorProto.INT8, np.dtype("uint8"): TensorProto.UINT8,
-    np.dtype("int16"): TensorProto.INT16, np.dtype("uint16"): TensorProto.UINT16,
-    np.dtype("int32"): TensorProto.INT32, np.dtype("uint32"): TensorProto.UINT32,
-    np.dtype("int64"): TensorProto.INT64, np.dtype("uint64"): TensorProto.UINT64,
-}
-
-
-def single_op(op, inputs, attrs=None, opset=17, out_type=None):
-    """A one-node model. `inputs` is a list of (name, array, is_initializer); a None entry is an
-    omitted optional input. Returns (model, runtime feeds)."""
-    names, graph_inputs, inits, feeds = [], [], [], {}
-    for entry in inputs:
-        if entry is None:
-            names.append("")
-            continue
-        name, value, is_init = entry
-        names.append(name)
-        if is_init:
-            inits.append(numpy_helper.from_array(value, name))
-        else:
-            graph_inputs.append(
-                helper.make_tensor_value_info(name, ONNX_TYPE[value.dtype], value.shape))
-            feeds[name] = value
-    first = next(e for e in inputs if e is not None)[1]
-    elem = out_type if out_type is not None else ONNX_TYPE[first.dtype]
-    node = helper.make_node(op, names, ["y"], name=f"{op.lower()}_0", **(attrs or {}))
-    model = make_model([node], graph_inputs, [helper.make_tensor_value_info("y", elem, None)],
-                       inits, opset=opset, name=f"{op}_opset{opset}")
-    # The checker wants a shape on graph outputs: take ONNX's own inferred one.
-    inferred = shape_inference.infer_shapes(model, strict_mode=True)
-    model.graph.output[0].CopyFrom(inferred.graph.output[0])
-    return model, feeds
-
+from conftest import ONNX_TYPE, single_op, check_against_ort, make_model
 
 def rand(rng, shape, dtype="float32", lo=-3.0, hi=3.0):
     dtype = np.dtype(dtype)

@@ -7,53 +7,9 @@ onnxruntime, would round."""
 import itertools
 
 import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper, shape_inference
 
-from conftest import assert_outputs_match, check_against_ort, make_model, run_finngl, run_ort
-
-ONNX_TYPE = {
-    np.dtype("float32"): TensorProto.FLOAT, np.dtype("float64"): TensorProto.DOUBLE,
-    np.dtype("float16"): TensorProto.FLOAT16,
-    np.dtype("int8"): TensorProto.INT8, np.dtype("uint8"): TensorProto.UINT8,
-    np.dtype("int32"): TensorProto.INT32, np.dtype("uint32"): TensorProto.UINT32,
-    np.dtype("int64"): TensorProto.INT64, np.dtype("uint64"): TensorProto.UINT64,
-}
-
-
-def single_op(op, inputs, attrs=None, opset=17, num_outputs=1, datatypes=None):
-    """A one-node model. `inputs`: list of (name, array, is_initializer) or None (omitted).
-    `datatypes`: optional {tensor name: finn_datatype} annotations. Returns (model, feeds)."""
-    names, graph_inputs, inits, feeds = [], [], [], {}
-    for entry in inputs:
-        if entry is None:
-            names.append("")
-            continue
-        name, value, is_init = entry
-        names.append(name)
-        if is_init:
-            inits.append(numpy_helper.from_array(value, name))
-        else:
-            graph_inputs.append(helper.make_tensor_value_info(name, ONNX_TYPE[value.dtype],
-                                                              value.shape))
-            feeds[name] = value
-    outs = ["y", "indices"][:num_outputs]
-    node = helper.make_node(op, names, outs, name=f"{op.lower()}_0", **(attrs or {}))
-    untyped = [helper.make_tensor_value_info(o, TensorProto.UNDEFINED, None) for o in outs]
-    model = make_model([node], graph_inputs, untyped, inits, opset=opset, name=f"{op}_opset{opset}")
-    # The checker wants typed graph outputs: take ONNX's own inferred ones.
-    inferred = shape_inference.infer_shapes(model, strict_mode=True)
-    for i in range(num_outputs):
-        model.graph.output[i].CopyFrom(inferred.graph.output[i])
-    for tensor, dt in (datatypes or {}).items():
-        ann = onnx.TensorAnnotation()
-        ann.tensor_name = tensor
-        entry = ann.quant_parameter_tensor_names.add()
-        entry.key, entry.value = "finn_datatype", dt
-        model.graph.quantization_annotation.append(ann)
-    return model, feeds
-
+from conftest import assert_outputs_match, check_against_ort, run_finngl, run_ort, single_op
 
 def rand(rng, shape, dtype="float32", k=1):
     """Random values; float operands of a k-term dot product are scaled by 1/sqrt(k) so that sums

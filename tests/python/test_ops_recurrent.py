@@ -301,7 +301,7 @@ def qcdq_lstm_model(rng, seq=25, inp=10, hid=20):
 
     Scales are powers of two except the UINT8 sigmoid scale (1/255, as brevitas' default), so all
     MatMul partial sums are exact in float32 and summation order cannot change a rounding."""
-    i8, u8 = TensorProto.INT8, TensorProto.UINT8
+    i8 = TensorProto.INT8
     inits, nodes = [], []
 
     def const(name, value, dtype=np.float32):

@@ -8,44 +8,9 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper, shape_inference
 
-from conftest import check_against_ort, make_model
+from conftest import check_against_ort, make_model, single_op
 
-ONNX_TYPE = {
-    np.dtype("float32"): TensorProto.FLOAT, np.dtype("float64"): TensorProto.DOUBLE,
-    np.dtype("float16"): TensorProto.FLOAT16, np.dtype("bool"): TensorProto.BOOL,
-    np.dtype("int8"): TensorProto.INT8, np.dtype("uint8"): TensorProto.UINT8,
-    np.dtype("int16"): TensorProto.INT16, np.dtype("uint16"): TensorProto.UINT16,
-    np.dtype("int32"): TensorProto.INT32, np.dtype("uint32"): TensorProto.UINT32,
-    np.dtype("int64"): TensorProto.INT64, np.dtype("uint64"): TensorProto.UINT64,
-}
 I64 = np.int64
-
-
-def single_op(op, inputs, attrs=None, opset=17, num_outputs=1):
-    """A one-node model. `inputs`: list of (name, array, is_initializer) or None for an omitted
-    optional input. Output types/shapes come from ONNX shape inference."""
-    names, graph_inputs, inits, feeds = [], [], [], {}
-    for entry in inputs:
-        if entry is None:
-            names.append("")
-            continue
-        name, value, is_init = entry
-        names.append(name)
-        if is_init:
-            inits.append(numpy_helper.from_array(value, name))
-        else:
-            graph_inputs.append(helper.make_tensor_value_info(name, ONNX_TYPE[value.dtype],
-                                                              value.shape))
-            feeds[name] = value
-    outs = [f"y{i}" for i in range(num_outputs)]
-    node = helper.make_node(op, names, outs, name=f"{op.lower()}_0", **(attrs or {}))
-    model = make_model([node], graph_inputs,
-                       [helper.make_tensor_value_info(o, TensorProto.UNDEFINED, None) for o in outs],
-                       inits, opset=opset, name=f"{op}_opset{opset}")
-    inferred = shape_inference.infer_shapes(model, strict_mode=True)
-    for i in range(num_outputs):
-        model.graph.output[i].CopyFrom(inferred.graph.output[i])
-    return model, feeds
 
 
 def data(rng, shape, dtype="float32"):

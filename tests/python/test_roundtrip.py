@@ -1,7 +1,6 @@
 """Import/export round trip: `finngl convert` writes a model that onnxruntime runs to identical
 outputs, and converting that output again is byte-for-byte stable."""
 import sys
-from pathlib import Path
 
 import numpy as np
 import onnx
