@@ -1,5 +1,7 @@
 #include "tests/cpp/op_test_util.h"
 
+#include <gtest/gtest.h>
+
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
 #include "src/exec/executor.h"
@@ -55,6 +57,31 @@ absl::StatusOr<std::vector<Tensor>> RunOp(OpCall call) {
   std::unique_ptr<Model> model = BuildSingleOpModel(std::move(call));
   ASSIGN_OR_RETURN(auto exe, Executor::Create(*model));
   return exe->Run(runtime);
+}
+
+OpInput In(Tensor t, bool constant) {
+  OpInput in;
+  in.value = std::move(t);
+  in.constant = constant;
+  return in;
+}
+
+Tensor Run1(OpCall call) {
+  auto out = RunOp(std::move(call));
+  if (!out.ok()) {
+    ADD_FAILURE() << out.status();
+    return Tensor();
+  }
+  if (out->empty()) {
+    ADD_FAILURE() << "the op produced no outputs";
+    return Tensor();
+  }
+  return std::move((*out)[0]);
+}
+
+std::string RunError(OpCall call) {
+  auto out = RunOp(std::move(call));
+  return out.ok() ? "(no error)" : std::string(out.status().message());
 }
 
 absl::StatusOr<std::vector<TensorType>> InferOp(OpCall call) {

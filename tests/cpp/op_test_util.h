@@ -29,6 +29,14 @@ struct OpCall {
   int64_t custom_opset = 1;         // opset for `domain` when it is not ""
 };
 
+// An op input, an initializer when `constant`, else a runtime graph input.
+OpInput In(Tensor t, bool constant = false);
+
+// Runs a one-output call; a failure is reported to gtest and yields an empty tensor.
+Tensor Run1(OpCall call);
+// Runs a call expected to fail and returns the error message ("(no error)" if it succeeded).
+std::string RunError(OpCall call);
+
 // Builds the model (types of runtime inputs taken from the tensors).
 std::unique_ptr<Model> BuildSingleOpModel(OpCall call);
 // Builds, infers types and executes; returns the outputs in order.

@@ -18,6 +18,8 @@ namespace {
 using ::finngl::testing::InferOp;
 using ::finngl::testing::OpCall;
 using ::finngl::testing::OpInput;
+using ::finngl::testing::Run1;
+using ::finngl::testing::RunError;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -63,21 +65,6 @@ OpCall Call(std::string op, std::vector<OpInput> inputs, int64_t opset = 17) {
 OpCall With(OpCall c, const std::string& name, Attribute a) {
   c.attrs.emplace_back(name, std::move(a));
   return c;
-}
-
-// Runs a one-output call; failures are reported and yield an empty tensor.
-Tensor Run1(OpCall call) {
-  auto r = testing::RunOp(std::move(call));
-  if (!r.ok()) {
-    ADD_FAILURE() << r.status();
-    return Tensor();
-  }
-  return std::move((*r)[0]);
-}
-
-std::string RunError(OpCall call) {
-  auto r = testing::RunOp(std::move(call));
-  return r.ok() ? "(no error)" : std::string(r.status().message());
 }
 
 TensorType Infer1(OpCall call) {

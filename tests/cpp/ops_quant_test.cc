@@ -19,6 +19,8 @@ namespace {
 using ::finngl::testing::InferOp;
 using ::finngl::testing::OpCall;
 using ::finngl::testing::OpInput;
+using ::finngl::testing::Run1;
+using ::finngl::testing::RunError;
 using ::finngl::testing::RunOp;
 using ::testing::HasSubstr;
 
@@ -58,19 +60,6 @@ OpCall Call(std::string op, std::string domain, std::vector<OpInput> inputs,
 }
 
 constexpr char kQonnx[] = "qonnx.custom_op.general";
-
-Tensor Run1(OpCall call) {
-  auto out = RunOp(std::move(call));
-  EXPECT_TRUE(out.ok()) << out.status();
-  if (!out.ok() || out->empty()) return Tensor();
-  return (*out)[0];
-}
-
-std::string RunError(OpCall call) {
-  auto out = RunOp(std::move(call));
-  EXPECT_FALSE(out.ok());
-  return out.ok() ? "" : std::string(out.status().message());
-}
 
 DataType InferredDataType(OpCall call) {
   auto t = InferOp(std::move(call));

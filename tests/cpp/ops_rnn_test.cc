@@ -20,14 +20,7 @@ using testing::InferOp;
 using testing::OpCall;
 using testing::OpInput;
 using testing::RunOp;
-
-// An op input (runtime unless `constant`); a function so -Wextra sees every field set.
-OpInput In(Tensor t, bool constant = false) {
-  OpInput in;
-  in.value = std::move(t);
-  in.constant = constant;
-  return in;
-}
+using testing::In;
 
 struct Case {
   std::string op = "LSTM";

@@ -18,6 +18,8 @@ namespace {
 using ::finngl::testing::InferOp;
 using ::finngl::testing::OpCall;
 using ::finngl::testing::OpInput;
+using ::finngl::testing::Run1;
+using ::finngl::testing::RunError;
 using ::finngl::testing::RunOp;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
@@ -72,20 +74,6 @@ OpInput Omitted() {
 }
 
 std::vector<double> Values(const Tensor& t) { return t.ToDoubles(); }
-
-// Runs a single-output op and returns the output (failing the test on error).
-Tensor Run1(OpCall call) {
-  auto out = RunOp(std::move(call));
-  EXPECT_TRUE(out.ok()) << out.status();
-  if (!out.ok() || out->empty()) return Tensor();
-  return (*out)[0];
-}
-
-std::string RunError(OpCall call) {
-  auto out = RunOp(std::move(call));
-  EXPECT_FALSE(out.ok());
-  return out.ok() ? "" : std::string(out.status().message());
-}
 
 // Infers the single node with runtime input `index` given a (possibly symbolic) static shape.
 absl::StatusOr<TensorType> InferWithShape(OpCall call, int index, Shape shape) {
