@@ -36,10 +36,12 @@ stamp=.venv/.finngl-setup-stamp
 want="$(printf '%s\n' "${PY_PACKAGES[@]}" | sha1sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[setup] installing Python packages into .venv (first run takes a few minutes)"
-  .venv/bin/python -m pip install -q --upgrade pip
+  # pip warns about package-index locations of this machine that do not exist; keep real errors.
+  pip_install() { .venv/bin/python -m pip install -q "$@" 2> >(grep -v "^WARNING: Location" >&2); }
+  pip_install --upgrade pip
   # torch first and pinned: the CPU build on disk; anything later that asks for torch is satisfied.
-  .venv/bin/python -m pip install -q "torch==2.13.0"
-  .venv/bin/python -m pip install -q "${PY_PACKAGES[@]}"
+  pip_install "torch==2.13.0"
+  pip_install "${PY_PACKAGES[@]}"
   echo "$want" > "$stamp"
 else
   echo "[setup] Python packages present"

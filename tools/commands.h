@@ -30,10 +30,22 @@ struct ConvertArgs {
   std::string output;
 };
 
+struct OptArgs {
+  std::string model;
+  std::string output;
+  std::vector<std::string> passes;  // run once each, in order
+  std::string pipeline;             // or a named pipeline
+  bool list = false;                // print every pass and pipeline instead
+  std::string dump_dir;             // model after every pass goes here
+  bool no_verify = false;
+  bool allow_inexact_float = false;
+};
+
 int RunInfo(const InfoArgs& args);
 int RunExec(const ExecArgs& args);
 int RunCheck(const CheckArgs& args);
 int RunConvert(const ConvertArgs& args);
+int RunOpt(const OptArgs& args);
 
 // Prints "finngl: error: <message>" to stderr and maps the status code to an exit code.
 int ReportError(const absl::Status& status);

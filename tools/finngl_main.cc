@@ -51,6 +51,24 @@ int main(int argc, char** argv) {
   convert_cmd->add_option("MODEL", convert.model, "ONNX model file")->required();
   convert_cmd->add_option("-o,--output", convert.output, "output ONNX file")->required();
 
+  OptArgs opt;
+  CLI::App* opt_cmd = app.add_subcommand(
+      "opt", "Run graph passes (--passes) or a named pipeline (--pipeline) on a model and write "
+             "the result; --list shows them all");
+  opt_cmd->add_option("MODEL", opt.model, "ONNX model file");
+  opt_cmd->add_option("-o,--output", opt.output, "output ONNX file (written only on success)");
+  CLI::Option* passes_opt =
+      opt_cmd->add_option("--passes", opt.passes, "passes to run once each, in order: a,b,c")
+          ->delimiter(',');
+  opt_cmd->add_option("--pipeline", opt.pipeline, "named pipeline to run, e.g. cleanup")
+      ->excludes(passes_opt);
+  opt_cmd->add_flag("--list", opt.list, "list every pass and pipeline with its description");
+  opt_cmd->add_option("--dump-dir", opt.dump_dir,
+                      "write the model after every pass to DIR/<NN>_<pass>.onnx");
+  opt_cmd->add_flag("--no-verify", opt.no_verify, "skip the verifier after each pass");
+  opt_cmd->add_flag("--allow-inexact-float", opt.allow_inexact_float,
+                    "allow float rewrites that are not bit-identical (e.g. x / 3 -> x * (1/3))");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -61,5 +79,6 @@ int main(int argc, char** argv) {
   if (*exec_cmd) return RunExec(exec);
   if (*check_cmd) return RunCheck(check);
   if (*convert_cmd) return RunConvert(convert);
+  if (*opt_cmd) return RunOpt(opt);
   return 2;
 }

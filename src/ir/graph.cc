@@ -323,6 +323,76 @@ absl::Status Graph::RemoveValue(Value* value) {
   return absl::OkStatus();
 }
 
+absl::Status Graph::RenameValue(Value* value, const std::string& name) {
+  RET_CHECK(value->graph_ == this);
+  if (value->name_ == name) return absl::OkStatus();
+  if (value->outer_ref_) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot rename '", value->name_, "' in graph '", name_,
+        "': it is an outer-scope reference (rename the value in the enclosing graph)"));
+  }
+  if (name.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot give tensor '", value->name_, "' an empty name"));
+  }
+  if (FindValue(name) != nullptr || NestedSubgraphDefines(name)) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot rename tensor '", value->name_, "' to '",
+                                                   name, "': the name is taken in graph '", name_,
+                                                   "' or a subgraph of it"));
+  }
+  for (const Graph* g = parent_; g != nullptr; g = g->parent_) {
+    if (g->FindValue(name) != nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot rename tensor '", value->name_, "' to '", name,
+                       "': the name is taken in enclosing graph '", g->name_, "'"));
+    }
+  }
+  const std::string old = value->name_;
+  RekeyValue(value, name);
+  RedirectNestedOuterRefs(old, *value);
+  return absl::OkStatus();
+}
+
+void Graph::RekeyValue(Value* value, const std::string& name) {
+  auto entry = values_.extract(value->name_);
+  entry.key() = name;
+  values_.insert(std::move(entry));
+  value->name_ = name;
+}
+
+bool Graph::NestedSubgraphDefines(const std::string& name) const {
+  for (const auto& n : nodes_) {
+    for (Graph* sub : n->subgraphs()) {
+      const Value* v = sub->FindValue(name);
+      if ((v != nullptr && !v->outer_ref_) || sub->NestedSubgraphDefines(name)) return true;
+    }
+  }
+  return false;
+}
+
+void Graph::RedirectNestedOuterRefs(const std::string& from, const Value& to) {
+  for (const auto& n : nodes_) {
+    for (Graph* sub : n->subgraphs()) {
+      Value* ref = sub->FindValue(from);
+      if (ref == nullptr) {
+        // The subgraph does not read `from` itself, but graphs nested in it may.
+        sub->RedirectNestedOuterRefs(from, to);
+      } else if (ref->outer_ref_) {
+        if (Value* existing = sub->FindValue(to.name_); existing != nullptr) {
+          // The subgraph already reads `to`: merge the two references (this recurses further).
+          sub->ReplaceAllUsesWith(ref, existing);
+          sub->RemoveValue(ref).IgnoreError();
+        } else {
+          sub->RekeyValue(ref, to.name_);
+          ref->type_ = to.type_;
+          sub->RedirectNestedOuterRefs(from, *ref);
+        }
+      }
+      // A value the subgraph defines itself would shadow `from`; the IR's unique names exclude it.
+    }
+  }
+}
+
 std::vector<Value*> Graph::values() const { return value_order_; }
 
 std::vector<Value*> Graph::initializers() const {
@@ -402,6 +472,20 @@ absl::Status Graph::RemoveNode(Node* node) {
   }
   if (!node->name_.empty()) node_names_.erase(node->name_);
   nodes_.remove_if([node](const std::unique_ptr<Node>& n) { return n.get() == node; });
+  return absl::OkStatus();
+}
+
+absl::Status Graph::RenameNode(Node* node, const std::string& name) {
+  RET_CHECK(node->graph_ == this);
+  if (node->name_ == name) return absl::OkStatus();
+  if (!name.empty() && node_names_.count(name)) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot rename ", node->Describe(), " to '",
+                                                   name, "': graph '", name_,
+                                                   "' already has a node of that name"));
+  }
+  if (!node->name_.empty()) node_names_.erase(node->name_);
+  node->name_ = name;
+  if (!name.empty()) node_names_[name] = node;
   return absl::OkStatus();
 }
 
@@ -517,6 +601,7 @@ void Graph::ReplaceAllUsesWith(Value* from, Value* to) {
   for (Value*& out : outputs_) {
     if (out == from) out = to;
   }
+  if (to != nullptr && from->name_ != to->name_) RedirectNestedOuterRefs(from->name_, *to);
 }
 
 std::unique_ptr<Graph> Graph::Clone(Graph* parent) const {

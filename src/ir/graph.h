@@ -222,6 +222,10 @@ class Graph {
   std::string UniqueNodeName(const std::string& base) const;
   // Removes a value that has no producer and no uses and is not a graph input/output.
   absl::Status RemoveValue(Value* value);
+  // Renames a value of this graph (not an outer-scope reference: rename its owner). Nested
+  // subgraphs that read it by name are updated too. Fails if `name` is already visible here (this
+  // graph or an enclosing one) or defined in a nested subgraph.
+  absl::Status RenameValue(Value* value, const std::string& name);
   // Values in creation order.
   std::vector<Value*> values() const;
   std::vector<Value*> initializers() const;  // in creation order
@@ -249,6 +253,9 @@ class Graph {
   // outputs. Fails if an output is still used.
   absl::Status RemoveNode(Node* node);
   Node* FindNode(const std::string& name) const;
+  // Renames a node of this graph; fails if another node of this graph has that name. The node's
+  // origin() keeps naming the ONNX node it came from.
+  absl::Status RenameNode(Node* node, const std::string& name);
   // Nodes in insertion order.
   std::vector<Node*> nodes() const;
   int num_nodes() const { return static_cast<int>(nodes_.size()); }
@@ -259,7 +266,8 @@ class Graph {
   // Reorders the internal node list topologically (for readable export).
   absl::Status SortTopologically();
 
-  // Makes every use of `from` (node inputs and graph outputs) read `to` instead.
+  // Makes every use of `from` (node inputs and graph outputs) read `to` instead. Nested subgraphs
+  // that read `from` as an outer-scope reference are redirected to `to` as well.
   void ReplaceAllUsesWith(Value* from, Value* to);
 
   // Deep copy with `parent` as the enclosing graph.
@@ -267,6 +275,14 @@ class Graph {
 
  private:
   friend class Node;
+  // Changes the key of a value in values_ (no checks).
+  void RekeyValue(Value* value, const std::string& name);
+  // Whether a nested subgraph (of any depth) defines a value named `name` itself.
+  bool NestedSubgraphDefines(const std::string& name) const;
+  // Outer-scope references named `from` in the nested subgraphs are made to read `to` (renamed, or
+  // merged into an existing reference named `to.name()`).
+  void RedirectNestedOuterRefs(const std::string& from, const Value& to);
+
   std::string name_;
   Graph* parent_;
   std::list<std::unique_ptr<Node>> nodes_;

@@ -9,14 +9,17 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "src/base/status.h"
+#include "src/ops/activation_fusion.h"
 #include "src/ops/gemm_kernel.h"
 #include "src/ops/int_range.h"
 #include "src/ops/linalg_common.h"
+#include "src/ops/packed_gemm.h"
 #include "src/ops/registry.h"
 #include "src/ops/window.h"
 
@@ -219,7 +222,7 @@ absl::Status InferConv(InferContext& ctx) {
   return absl::OkStatus();
 }
 
-class ConvKernel final : public Kernel {
+class ConvKernel final : public Kernel, public ActivationFusion {
  public:
   ConvKernel(const Node& node, ConvAttrs attrs, bool exact)
       : attrs_(std::move(attrs)),
@@ -229,7 +232,17 @@ class ConvKernel final : public Kernel {
         names_{InputName(node, 0), InputName(node, 1), InputName(node, 2)},
         x_(false),
         w_(node.input(1) != nullptr && node.input(1)->is_initializer()),
-        b_(node.input(2) != nullptr && node.input(2)->is_initializer()) {}
+        b_(node.input(2) != nullptr && node.input(2)->is_initializer()),
+        w_constant_(node.input(1) != nullptr && node.input(1)->is_initializer()),
+        float_output_(node.output(0) != nullptr &&
+                      node.output(0)->type().elem == ElementType::kFloat) {}
+
+  // Relu of a float output: max(y, 0) of the very same float y, whichever accumulator made it.
+  bool FuseActivation(FusedActivation act) override {
+    if (act != FusedActivation::kRelu || !float_output_) return false;
+    relu_ = true;
+    return true;
+  }
 
   absl::Status Run(KernelContext& ctx) override {
     const Tensor* x = ctx.input(0);
@@ -252,7 +265,9 @@ class ConvKernel final : public Kernel {
       out_dims_.push_back(geom_.out[kMaxSpatialRank - geom_.rank + i]);
     Tensor& y = *ctx.outputs[0];
     y.Resize(x->type(), out_dims_);
-    switch (ChooseAccumulator(x->type(), exact_, w->dim(1) * geom_.kernel_size(), bounds_)) {
+    const Accumulator acc =
+        ChooseAccumulator(x->type(), exact_, w->dim(1) * geom_.kernel_size(), bounds_);
+    switch (acc) {
       case Accumulator::kFloat:
         Compute<float>(*x, *w, b, y);
         break;
@@ -262,6 +277,15 @@ class ConvKernel final : public Kernel {
       case Accumulator::kInt64:
         Compute<int64_t>(*x, *w, b, y);
         break;
+    }
+    // A fused Relu: the float product applies it in its epilogue, other accumulators need a pass.
+    if (relu_) {
+      if (y.type() != ElementType::kFloat) {
+        return absl::InternalError("a Relu fused into Conv needs a float output");
+      }
+      if (acc != Accumulator::kFloat) {
+        for (float& v : y.span<float>()) v = v > 0.0f ? v : 0.0f;
+      }
     }
     return absl::OkStatus();
   }
@@ -307,6 +331,25 @@ class ConvKernel final : public Kernel {
     return absl::OkStatus();
   }
 
+  // Whether every kernel tap reads the input planes as one contiguous run of out_size() elements
+  // (unit strides, no padding, and a window wider than 1 only on an axis with nothing but
+  // singleton output axes before it): then the product reads the input in place, no im2col.
+  bool ContiguousTaps() const {
+    int64_t outer = 1;  // output positions along the axes before the current one
+    for (int i = 0; i < kMaxSpatialRank; ++i) {
+      if (geom_.stride[i] != 1 || geom_.pad_begin[i] != 0 || geom_.pad_end[i] != 0) return false;
+      if (geom_.kernel[i] > 1 && outer != 1) return false;
+      outer *= geom_.out[i];
+    }
+    return true;
+  }
+
+  // Offset of kernel tap (kd, kh, kw) of channel 0 in the input planes.
+  int64_t TapOffset(int64_t kd, int64_t kh, int64_t kw) const {
+    return (kd * geom_.dilation[0] * geom_.in[1] + kh * geom_.dilation[1]) * geom_.in[2] +
+           kw * geom_.dilation[2];
+  }
+
   template <typename Acc>
   void Compute(const Tensor& xt, const Tensor& wt, const Tensor* bt, Tensor& yt) {
     const Acc* x = x_.Get<Acc>(xt);
@@ -319,33 +362,55 @@ class ConvKernel final : public Kernel {
     const int64_t cg = channels / group, mg = out_channels / group;
     const int64_t k = cg * geom_.kernel_size();
     const int64_t in_size = geom_.in_size(), p = geom_.out_size();
-    // A 1x1 window with unit strides and no padding reads the input planes as they are.
-    bool pointwise = geom_.kernel_size() == 1;
-    for (int i = 0; i < kMaxSpatialRank; ++i) {
-      pointwise =
-          pointwise && geom_.stride[i] == 1 && geom_.pad_begin[i] == 0 && geom_.pad_end[i] == 0;
-    }
-    Acc* col = pointwise ? nullptr : col_.Get<Acc>(k * p);
+    constexpr bool kPacked = std::is_same_v<Acc, float>;
+    const bool contiguous = ContiguousTaps();
+    // The generic product reads a column matrix, which is the input itself only for 1x1 windows.
+    const bool im2col = !contiguous || (!kPacked && geom_.kernel_size() != 1);
+    Acc* col = im2col ? col_.Get<Acc>(k * p) : nullptr;
+    if constexpr (kPacked) PackWeights(w, wt.dims(), mg, k);
     for (int64_t n = 0; n < n_images; ++n) {
       for (int64_t g = 0; g < group; ++g) {
         const Acc* xg = x + (n * channels + g * cg) * in_size;
-        const Acc* cols = xg;
-        if (!pointwise) {
-          Im2Col(xg, cg, geom_, col);
-          cols = col;
-        }
         Acc* yg = y + (n * out_channels + g * mg) * p;
-        Gemm(mg, p, k, GemmOperand<Acc>{w + g * mg * k, k}, GemmOperand<Acc>{cols, p}, yg, p);
-        if (bias != nullptr) {
-          for (int64_t m = 0; m < mg; ++m) {
-            const Acc bv = bias[g * mg + m];
-            Acc* row = yg + m * p;
-            for (int64_t i = 0; i < p; ++i) row[i] += bv;
+        if (im2col) Im2Col(xg, cg, geom_, col);
+        if constexpr (kPacked) {
+          // Row (c, kd, kh, kw) of the column matrix, read where it lies.
+          rows_.resize(k);
+          int64_t r = 0;
+          for (int64_t c = 0; c < cg; ++c) {
+            for (int64_t kd = 0; kd < geom_.kernel[0]; ++kd) {
+              for (int64_t kh = 0; kh < geom_.kernel[1]; ++kh) {
+                for (int64_t kw = 0; kw < geom_.kernel[2]; ++kw, ++r) {
+                  rows_[r] = im2col ? col + r * p : xg + c * in_size + TapOffset(kd, kh, kw);
+                }
+              }
+            }
+          }
+          PackedGemm(packed_[g], rows_, p, bias != nullptr ? bias + g * mg : nullptr,
+                     relu_ && direct, yg, p);
+        } else {
+          Gemm(mg, p, k, GemmOperand<Acc>{w + g * mg * k, k},
+               GemmOperand<Acc>{im2col ? col : xg, p}, yg, p);
+          if (bias != nullptr) {
+            for (int64_t m = 0; m < mg; ++m) {
+              const Acc bv = bias[g * mg + m];
+              Acc* row = yg + m * p;
+              for (int64_t i = 0; i < p; ++i) row[i] += bv;
+            }
           }
         }
       }
     }
     if (!direct) StoreElements<Acc>(y, yt.size(), yt.type(), yt.raw());
+  }
+
+  // Packs the float weights of every group for PackedGemm; constant weights are packed once.
+  void PackWeights(const float* w, const Dims& dims, int64_t mg, int64_t k) {
+    if (w_constant_ && w == packed_from_ && dims == packed_dims_) return;
+    packed_.resize(attrs_.group);
+    for (int64_t g = 0; g < attrs_.group; ++g) packed_[g].Pack(w + g * mg * k, mg, k, k);
+    packed_from_ = w;
+    packed_dims_ = dims;
   }
 
   ConvAttrs attrs_;
@@ -354,6 +419,14 @@ class ConvKernel final : public Kernel {
   std::string names_[3];
   OperandBuffer x_, w_, b_;
   Scratch col_, out_;
+  // The float path: packed weights per group (and what they were packed from), B row pointers.
+  bool w_constant_;
+  std::vector<PackedLhs> packed_;
+  const float* packed_from_ = nullptr;
+  Dims packed_dims_;
+  std::vector<const float*> rows_;
+  bool float_output_;
+  bool relu_ = false;  // FuseActivation
   WindowGeometry geom_;
   Dims out_dims_;
 };

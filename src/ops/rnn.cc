@@ -52,6 +52,7 @@ class RecurrentKernelBase {
   RecurrentKernelBase(RnnAttrs attrs, std::vector<bool> produced)
       : a_(std::move(attrs)), produced_(std::move(produced)) {}
 
+
   // Sizes outputs, zeroes Y when some sequences are shorter than X, and reads sequence_lens.
   void Prepare(KernelContext& ctx, const RnnDims& d, bool has_cell) {
     const int64_t nd = d.num_directions;
