@@ -64,7 +64,7 @@ absl::Status InferGraphTypes(Graph& graph, const Model* model,
             node->Describe(), ": input '", in->name(), "' has no known type (is it defined?)"));
       }
     }
-    int64_t opset = model != nullptr ? model->OpsetVersion(node->domain()) : -1;
+    int64_t opset = EffectiveOpset(*node, model);
     InferContext ctx(*node, model, opset, constants);
     RETURN_IF_ERROR(spec->infer(ctx));
     for (auto& [index, value] : ctx.constant_outputs()) {

@@ -42,11 +42,11 @@
   X(Transpose, shape_ops)            \
   X(Squeeze, shape_ops)              \
   X(Unsqueeze, shape_ops)            \
-  X(Concat, shape_ops)               \
-  X(Slice, shape_ops)                \
-  X(Gather, shape_ops)               \
-  X(Split, shape_ops)                \
-  X(Pad, shape_ops)                  \
+  X(Concat, slicing_ops)               \
+  X(Slice, slicing_ops)                \
+  X(Gather, slicing_ops)               \
+  X(Split, slicing_ops)                \
+  X(Pad, pad_op)                  \
   X(Shape, shape_ops)                \
   X(Constant, shape_ops)             \
   X(Expand, shape_ops)               \

@@ -38,9 +38,17 @@ const OpSpec* OpRegistry::Find(const std::string& domain, const std::string& op_
   return best != nullptr ? best : &versions.front();
 }
 
+int64_t EffectiveOpset(const Node& node, const Model* model) {
+  if (model == nullptr) return -1;
+  int64_t opset = model->OpsetVersion(node.domain());
+  // qonnx executes a custom-domain node whose domain the model does not import at opset 1
+  // (so `Trunc` means Trunc v1 there); do the same.
+  if (opset < 0 && CanonicalDomain(node.domain()) == kQonnxDomain) opset = 1;
+  return opset;
+}
+
 const OpSpec* OpRegistry::FindForNode(const Node& node, const Model* model) const {
-  int64_t opset = model != nullptr ? model->OpsetVersion(node.domain()) : -1;
-  return Find(node.domain(), node.op_type(), opset);
+  return Find(node.domain(), node.op_type(), EffectiveOpset(node, model));
 }
 
 std::vector<const OpSpec*> OpRegistry::All() const {

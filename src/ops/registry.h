@@ -18,6 +18,9 @@ namespace finngl {
 FINNGL_FOR_EACH_OP(FINNGL_DECLARE_OP_FACTORY)
 #undef FINNGL_DECLARE_OP_FACTORY
 
+// The opset version that governs `node` in `model` (-1 if unknown).
+int64_t EffectiveOpset(const Node& node, const Model* model);
+
 class OpRegistry {
  public:
   static const OpRegistry& Get();

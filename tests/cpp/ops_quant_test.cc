@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "src/exec/executor.h"
 #include "src/ir/datatype.h"
 #include "src/ir/graph.h"
 #include "src/ops/registry.h"
@@ -392,6 +393,18 @@ TEST(TruncTest, V1DropsLsbsWithoutClampOrRescale) {
   // x/0.5 = 80, 48, -48; / 8 = 10, 6, -6; * 0.5.
   EXPECT_EQ(Values(r), (std::vector<double>{5, 3, -3}));
   EXPECT_EQ(InferredDataType(TruncV1(Floats({1}), 1, 0, 8, 4, "FLOOR")), DataType::Float32());
+}
+
+TEST(TruncTest, WithoutAQonnxOpsetImportMeansV1AsInQonnx) {
+  OpCall call = TruncV1(Floats({37, -37}), 1, 0, 8, 4, "FLOOR");
+  std::unique_ptr<Model> model = testing::BuildSingleOpModel(std::move(call));
+  model->opset_imports.resize(1);  // keep only the default domain
+  ASSERT_EQ(model->OpsetVersion(kQonnx), -1);
+  auto exe = Executor::Create(*model);
+  ASSERT_TRUE(exe.ok()) << exe.status();
+  auto out = (*exe)->Run(std::vector<Tensor>{Floats({37, -37})});
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(Values((*out)[0]), (std::vector<double>{2, -3}));
 }
 
 TEST(TruncTest, V2RescalesToOutScaleAndClamps) {
