@@ -51,7 +51,7 @@ void PrintRecords(const std::vector<PassRecord>& records) {
 }
 
 // The usage problems CLI11 cannot express (MODEL and -o are optional only for --list).
-absl::Status CheckArgs(const OptArgs& args, const PassRegistry& registry) {
+absl::Status CheckUsage(const OptArgs& args, const PassRegistry& registry) {
   if (args.model.empty()) {
     return absl::InvalidArgumentError("opt: MODEL is required (or use --list)");
   }
@@ -77,7 +77,7 @@ int RunOpt(const OptArgs& args) {
     PrintList(registry);
     return 0;
   }
-  if (absl::Status s = CheckArgs(args, registry); !s.ok()) return ReportError(s);
+  if (absl::Status s = CheckUsage(args, registry); !s.ok()) return ReportError(s);
   auto model = LoadModel(args.model);
   if (!model.ok()) return ReportError(model.status());
   const int nodes_before = (*model)->graph->num_nodes();

@@ -595,6 +595,19 @@ absl::Status Graph::SortTopologically() {
   return absl::OkStatus();
 }
 
+absl::Status Graph::ReorderNodes(const std::vector<Node*>& order) {
+  RET_CHECK(order.size() == nodes_.size());
+  absl::flat_hash_map<const Node*, size_t> rank;
+  for (size_t i = 0; i < order.size(); ++i) {
+    RET_CHECK(order[i] != nullptr && order[i]->graph_ == this);
+    RET_CHECK(rank.emplace(order[i], i).second);
+  }
+  nodes_.sort([&](const std::unique_ptr<Node>& a, const std::unique_ptr<Node>& b) {
+    return rank.at(a.get()) < rank.at(b.get());
+  });
+  return absl::OkStatus();
+}
+
 void Graph::ReplaceAllUsesWith(Value* from, Value* to) {
   std::vector<Use> uses = from->uses_;
   for (const Use& use : uses) use.node->SetInput(use.input_index, to);

@@ -265,6 +265,8 @@ class Graph {
   std::vector<Value*> ImplicitInputs(const Node& node) const;
   // Reorders the internal node list topologically (for readable export).
   absl::Status SortTopologically();
+  // Puts the nodes in the given order, which must list every node of this graph once.
+  absl::Status ReorderNodes(const std::vector<Node*>& order);
 
   // Makes every use of `from` (node inputs and graph outputs) read `to` instead. Nested subgraphs
   // that read `from` as an outer-scope reference are redirected to `to` as well.

@@ -38,7 +38,8 @@ absl::StatusOr<std::pair<Tensor, Tensor>> AffineParams(const Model& model, const
                                                        const BatchNormParams& p) {
   const ElementType elem = p.var->type();
   const float epsilon = bn.GetFloat("epsilon", 1e-5f);
-  ASSIGN_OR_RETURN(Tensor var_eps, EvaluateOp(model, "Add", {*p.var, ScalarTensor(elem, epsilon)}));
+  ASSIGN_OR_RETURN(Tensor var_eps,
+                   EvaluateOp(model, "Add", {*p.var, ScalarTensor(elem, epsilon)}));
   ASSIGN_OR_RETURN(Tensor stddev, EvaluateOp(model, "Sqrt", {var_eps}));
   ASSIGN_OR_RETURN(Tensor inv_std, EvaluateOp(model, "Div", {ScalarTensor(elem, 1), stddev}));
   ASSIGN_OR_RETURN(Tensor a, EvaluateOp(model, "Mul", {inv_std, *p.scale}));
@@ -63,8 +64,10 @@ absl::StatusOr<bool> BatchNormToAffinePass::RunOnGraph(Graph& graph, PassContext
     b.Reshape(channel_dims);
     ASSIGN_OR_RETURN(Value * a_value, AddConstant(graph, bn->name() + "_scale", std::move(a)));
     ASSIGN_OR_RETURN(Value * b_value, AddConstant(graph, bn->name() + "_shift", std::move(b)));
-    ASSIGN_OR_RETURN(Node * mul, AddReplacementNode(graph, *bn, "Mul", "mul", {bn->input(0), a_value}));
-    ASSIGN_OR_RETURN(Node * add, AddReplacementNode(graph, *bn, "Add", "add", {mul->output(0), b_value}));
+    ASSIGN_OR_RETURN(Node * mul,
+                     AddReplacementNode(graph, *bn, "Mul", "mul", {bn->input(0), a_value}));
+    ASSIGN_OR_RETURN(Node * add,
+                     AddReplacementNode(graph, *bn, "Add", "add", {mul->output(0), b_value}));
     RETURN_IF_ERROR(SubstituteNode(graph, bn, {add->output(0)}));
     changed = true;
   }

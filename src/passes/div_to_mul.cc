@@ -43,7 +43,8 @@ absl::StatusOr<bool> DivToMulPass::RunOnGraph(Graph& graph, PassContext& ctx) co
     ASSIGN_OR_RETURN(Value * recip,
                      AddConstant(graph, rhs->name() + "_recip", std::move(reciprocal)));
     AnnotateDerivedConstant(*rhs, recip);
-    ASSIGN_OR_RETURN(Node * mul, AddReplacementNode(graph, *div, "Mul", "mul", {div->input(0), recip}));
+    ASSIGN_OR_RETURN(Node * mul,
+                     AddReplacementNode(graph, *div, "Mul", "mul", {div->input(0), recip}));
     RETURN_IF_ERROR(SubstituteNode(graph, div, {mul->output(0)}));
     changed = true;
   }

@@ -22,8 +22,7 @@ class DivToMulPass final : public NamedPass<DivToMulPass> {
  public:
   static constexpr const char kName[] = "div-to-mul";
   static constexpr const char kDescription[] =
-      "rewrite Div by a float constant into Mul by its reciprocal (powers of two only unless "
-      "inexact float rewrites are allowed)";
+      "rewrite Div by a float constant into Mul by its reciprocal (exact divisors only by default)";
 
  protected:
   absl::StatusOr<bool> RunOnGraph(Graph& graph, PassContext& ctx) const override;

@@ -1,5 +1,6 @@
 #include "src/passes/evaluate.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
 #include "src/ops/registry.h"
@@ -15,7 +16,9 @@ absl::StatusOr<std::vector<Tensor>> EvaluateNode(const Node& node,
   if (spec == nullptr) {
     return absl::UnimplementedError(absl::StrCat(node.Describe(), ": unsupported op"));
   }
+  // Kernels report problems without naming the node (as the executor does, add it once).
   auto with_node = [&](const absl::Status& s) {
+    if (absl::StrContains(s.message(), node.Describe())) return s;
     return absl::Status(s.code(), absl::StrCat(node.Describe(), ": ", s.message()));
   };
   CompileContext cctx;
@@ -40,7 +43,8 @@ absl::StatusOr<Tensor> EvaluateOp(const Model& model, const std::string& op_type
   std::vector<Value*> input_values;
   std::vector<const Tensor*> input_tensors;
   for (size_t i = 0; i < inputs.size(); ++i) {
-    ASSIGN_OR_RETURN(Value * v, scratch.AddInitializer(absl::StrCat("in", i), std::move(inputs[i])));
+    ASSIGN_OR_RETURN(Value * v,
+                     scratch.AddInitializer(absl::StrCat("in", i), std::move(inputs[i])));
     input_values.push_back(v);
     input_tensors.push_back(v->initializer());
   }

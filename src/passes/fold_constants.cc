@@ -61,7 +61,8 @@ absl::StatusOr<bool> FoldConstantsPass::RunOnGraph(Graph& graph, PassContext& ct
     for (int i = 0; i < node->num_outputs(); ++i) {
       const Value* out = node->output(i);
       if (out == nullptr || IsUnused(*out)) continue;
-      ASSIGN_OR_RETURN(folded[i], AddConstant(graph, out->name() + "_folded", std::move(results[i])));
+      ASSIGN_OR_RETURN(folded[i],
+                       AddConstant(graph, out->name() + "_folded", std::move(results[i])));
       KeepInferredDataType(out->type(), folded[i]);
     }
     RETURN_IF_ERROR(SubstituteNode(graph, node, folded));

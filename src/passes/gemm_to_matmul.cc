@@ -50,7 +50,8 @@ class GemmRewrite {
     if (const Tensor* data = ConstantData(v)) {
       ASSIGN_OR_RETURN(Tensor t, EvaluateOp(model_, "Transpose", {*data},
                                             Attrs("perm", Attribute::Ints({1, 0}))));
-      ASSIGN_OR_RETURN(Value * folded, AddConstant(graph_, v->name() + "_transposed", std::move(t)));
+      ASSIGN_OR_RETURN(Value * folded,
+                       AddConstant(graph_, v->name() + "_transposed", std::move(t)));
       AnnotateDerivedConstant(*v, folded);
       return folded;
     }
@@ -63,12 +64,14 @@ class GemmRewrite {
   absl::StatusOr<Value*> ScaledBias(Value* c, float beta) {
     if (beta == 1) return c;
     if (const Tensor* data = ConstantData(c)) {
-      ASSIGN_OR_RETURN(Tensor t, EvaluateOp(model_, "Mul", {*data, ScalarTensor(elem_, beta)}));
+      ASSIGN_OR_RETURN(Tensor t,
+                       EvaluateOp(model_, "Mul", {*data, ScalarTensor(elem_, beta)}));
       ASSIGN_OR_RETURN(Value * folded, AddConstant(graph_, c->name() + "_scaled", std::move(t)));
       AnnotateDerivedConstant(*c, folded);
       return folded;
     }
-    ASSIGN_OR_RETURN(Value * factor, AddConstant(graph_, gemm_.name() + "_beta", ScalarTensor(elem_, beta)));
+    ASSIGN_OR_RETURN(Value * factor,
+                     AddConstant(graph_, gemm_.name() + "_beta", ScalarTensor(elem_, beta)));
     return Apply("Mul", "beta", {c, factor});
   }
 

@@ -11,10 +11,12 @@
 // Constants come from the ops' own kernels (Transpose, Mul).
 // Preconditions: A and B have known rank 2; for integer element types alpha = 1 and beta is 0 or
 // 1 (other factors could overflow the element type as constants).
-// Exactness: bit-identical for float32, which the Gemm kernel computes as alpha * (A.B) + beta * C
-// with the same roundings; for integer types too (wrapping arithmetic). For float tensors with
-// integer datatypes the Gemm adds C before its single rounding to float; the rewrite rounds the
-// product first, which differs only when results exceed 2^24.
+// Exactness: integer-typed products stay exact (integer element types wrap alike; float tensors
+// with integer datatypes agree while results stay below 2^24, where float32 is exact). Float
+// results are float-inexact: the Gemm kernel reads transposed operands in place while MatMul
+// reads a transposed copy, and the two may sum the products in a different order (differences
+// of a few ulps, covered by rtol 1e-6 in the tests). alpha and beta are applied with the same
+// roundings as the Gemm kernel's alpha * (A.B) + beta * C.
 #ifndef FINNGL_SRC_PASSES_GEMM_TO_MATMUL_H_
 #define FINNGL_SRC_PASSES_GEMM_TO_MATMUL_H_
 

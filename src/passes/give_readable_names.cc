@@ -26,11 +26,12 @@ bool KeepsName(const Value& v) {
 // topological order, subgraphs after the node owning them), without resolving collisions yet.
 absl::Status AssignNames(Graph& graph, std::vector<Renaming>& renamings) {
   ASSIGN_OR_RETURN(std::vector<Node*> order, graph.TopologicalOrder());
-  std::set<const Value*> named;
+  std::set<const Value*> named_initializers;  // an initializer is named after its first reader
   for (Node* node : order) {
     for (int i = 0; i < node->num_inputs(); ++i) {
       Value* in = node->input(i);
-      if (in == nullptr || !in->is_initializer() || KeepsName(*in) || !named.insert(in).second) {
+      if (in == nullptr || !in->is_initializer() || KeepsName(*in) ||
+          !named_initializers.insert(in).second) {
         continue;
       }
       renamings.push_back({in, absl::StrCat(node->name(), "_param", i)});
@@ -38,7 +39,6 @@ absl::Status AssignNames(Graph& graph, std::vector<Renaming>& renamings) {
     for (int i = 0; i < node->num_outputs(); ++i) {
       Value* out = node->output(i);
       if (out == nullptr || KeepsName(*out)) continue;
-      named.insert(out);
       renamings.push_back({out, absl::StrCat(node->name(), "_out", i)});
     }
     for (Graph* sub : node->subgraphs()) RETURN_IF_ERROR(AssignNames(*sub, renamings));

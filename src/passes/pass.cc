@@ -10,6 +10,7 @@
 #include "src/onnx/exporter.h"
 #include "src/ops/infer.h"
 #include "src/ops/verify.h"
+#include "src/passes/node_order.h"
 
 namespace finngl {
 
@@ -26,6 +27,7 @@ absl::StatusOr<bool> GraphPass::Run(Model& model, PassContext& ctx) const {
                                             "' produced an invalid model: ", status.message()));
   };
   if (*changed) {
+    if (absl::Status s = PutNodesInCanonicalOrder(*model.graph); !s.ok()) return broken(s);
     if (absl::Status s = InferModelTypes(model); !s.ok()) return broken(s);
   }
   const double ms =

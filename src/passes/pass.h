@@ -4,7 +4,8 @@
 // GraphPass::Run(model, ctx):
 //   1. RunOnGraph on the main graph, then on every subgraph (Scan bodies, recursively) unless the
 //      pass opts out because it works on the whole model at once;
-//   2. if anything changed, re-infers the model's types (new values get theirs here);
+//   2. if anything changed, puts the nodes back in a canonical topological order (node_order.h)
+//      and re-infers the model's types (new values get theirs here);
 //   3. with ctx.verify, runs the verifier: a failure is a bug in the pass and is reported as an
 //      Internal error naming it;
 //   4. records the pass (name, changed, wall time) in ctx.records and, with ctx.dump_dir, writes

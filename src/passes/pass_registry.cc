@@ -40,8 +40,7 @@ PassRegistry MakeBuiltinRegistry() {
   r.AddPass<GiveReadableNamesPass>();
 
   r.AddPipeline({"cleanup",
-                 "simplify (fold constants, drop no-ops, canonicalise Sub/Div/Gemm/BatchNorm, "
-                 "cancel Transposes, remove dead code) to a fixed point, then give readable names",
+                 "simplify the graph to a fixed point, then give readable names",
                  {Once({"infer-types"}), SimplifyToFixedPoint(), Once({"give-readable-names"})}});
   r.AddPipeline({"simplify", "cleanup without the renaming: tensor and node names stay as they are",
                  {Once({"infer-types"}), SimplifyToFixedPoint()}});

@@ -39,7 +39,8 @@ absl::StatusOr<bool> SubToAddPass::RunOnGraph(Graph& graph, PassContext& ctx) co
     ASSIGN_OR_RETURN(Tensor negated, EvaluateOp(*ctx.model, "Neg", {*c}));
     ASSIGN_OR_RETURN(Value * neg, AddConstant(graph, rhs->name() + "_neg", std::move(negated)));
     AnnotateDerivedConstant(*rhs, neg);
-    ASSIGN_OR_RETURN(Node * add, AddReplacementNode(graph, *sub, "Add", "add", {sub->input(0), neg}));
+    ASSIGN_OR_RETURN(Node * add,
+                     AddReplacementNode(graph, *sub, "Add", "add", {sub->input(0), neg}));
     RETURN_IF_ERROR(SubstituteNode(graph, sub, {add->output(0)}));
     changed = true;
   }

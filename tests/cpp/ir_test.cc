@@ -160,3 +160,102 @@ TEST(GraphTest, TopologicalOrderRespectsSubgraphOuterReferences) {
 
 }  // namespace
 }  // namespace finngl
+
+namespace finngl {
+namespace {
+
+// main: x -> Relu -> a; a Scan-like node whose body reads `a` (and a nested body reads it too).
+struct OuterRefFixture {
+  Graph g{"g"};
+  Value* x;
+  Value* a;
+  Graph* body;
+  Graph* nested;
+  Value* a_ref;
+  Value* a_nested_ref;
+
+  OuterRefFixture() {
+    x = *g.AddValue("x");
+    g.AddInput(x);
+    a = (*g.AddNodeWithNewOutputs("Relu", "", "relu", {x}, {"a"}))->output(0);
+    auto b = std::make_unique<Graph>("body", &g);
+    a_ref = *b->AddOuterRef("a");
+    Node* use = *b->AddNodeWithNewOutputs("Neg", "", "neg", {a_ref}, {"n"});
+    b->AddOutput(use->output(0));
+    auto nb = std::make_unique<Graph>("nested", b.get());
+    a_nested_ref = *nb->AddOuterRef("a");
+    Node* nested_use = *nb->AddNodeWithNewOutputs("Abs", "", "abs", {a_nested_ref}, {"m"});
+    nb->AddOutput(nested_use->output(0));
+    Node* inner_loop = *b->AddNodeWithNewOutputs("Scan", "", "inner", {}, {"k"});
+    inner_loop->SetAttr("body", Attribute::FromGraph(std::move(nb)));
+    b->AddOutput(inner_loop->output(0));
+    Node* loop = *g.AddNodeWithNewOutputs("Scan", "", "loop", {x}, {"y", "z"});
+    body = b.get();
+    nested = inner_loop->subgraphs()[0];
+    loop->SetAttr("body", Attribute::FromGraph(std::move(b)));
+    g.AddOutput(loop->output(0));
+  }
+};
+
+TEST(GraphTest, RenameValueKeepsSubgraphReferencesInSync) {
+  OuterRefFixture f;
+  ASSERT_TRUE(f.g.RenameValue(f.a, "activation").ok());
+  EXPECT_EQ(f.a->name(), "activation");
+  EXPECT_EQ(f.g.FindValue("a"), nullptr);
+  EXPECT_EQ(f.g.FindValue("activation"), f.a);
+  EXPECT_EQ(f.body->FindValue("activation"), f.a_ref);
+  EXPECT_EQ(f.nested->FindValue("activation"), f.a_nested_ref);
+  EXPECT_EQ(f.nested->LookupValue("activation"), f.a);
+  // Taken names: in this graph, and defined inside a subgraph (it would shadow).
+  EXPECT_THAT(std::string(f.g.RenameValue(f.a, "x").message()), HasSubstr("name is taken"));
+  EXPECT_FALSE(f.g.RenameValue(f.a, "n").ok());
+  EXPECT_FALSE(f.g.RenameValue(f.a, "m").ok());
+  // Outer references follow their owner; they cannot be renamed on their own.
+  EXPECT_THAT(std::string(f.body->RenameValue(f.a_ref, "b").message()),
+              HasSubstr("outer-scope reference"));
+}
+
+TEST(GraphTest, ReplaceAllUsesWithRedirectsSubgraphReferences) {
+  OuterRefFixture f;
+  // Renamed: the body reads `x` instead of `a`.
+  f.g.ReplaceAllUsesWith(f.a, f.x);
+  EXPECT_EQ(f.a_ref->name(), "x");
+  EXPECT_EQ(f.a_nested_ref->name(), "x");
+  EXPECT_EQ(f.body->LookupValue("x"), f.x);
+  EXPECT_EQ(f.body->FindValue("a"), nullptr);
+  EXPECT_TRUE(f.g.RemoveNode(f.a->producer()).ok());
+}
+
+TEST(GraphTest, ReplaceAllUsesWithMergesSubgraphReferences) {
+  OuterRefFixture f;
+  // The body already reads `x`: its reference to `a` merges into that one.
+  Value* x_ref = *f.body->AddOuterRef("x");
+  Node* reader = *f.body->AddNodeWithNewOutputs("Neg", "", "neg_x", {x_ref}, {"nx"});
+  f.body->AddOutput(reader->output(0));
+  Node* neg = f.body->FindNode("neg");
+  f.g.ReplaceAllUsesWith(f.a, f.x);
+  EXPECT_EQ(neg->input(0), x_ref);
+  EXPECT_EQ(f.body->FindValue("a"), nullptr);
+  EXPECT_EQ(x_ref->uses().size(), 2u);
+  EXPECT_EQ(f.a_nested_ref->name(), "x");
+}
+
+TEST(GraphTest, RenameNodeAndReorderNodes) {
+  Graph g("g");
+  Value* x = *g.AddValue("x");
+  g.AddInput(x);
+  Node* first = *g.AddNodeWithNewOutputs("Relu", "", "relu", {x}, {"a"});
+  Node* second = *g.AddNodeWithNewOutputs("Neg", "", "neg", {x}, {"b"});
+  ASSERT_TRUE(g.RenameNode(first, "Relu_0").ok());
+  EXPECT_EQ(g.FindNode("Relu_0"), first);
+  EXPECT_EQ(g.FindNode("relu"), nullptr);
+  EXPECT_EQ(first->origin(), "relu");
+  EXPECT_FALSE(g.RenameNode(second, "Relu_0").ok());
+  ASSERT_TRUE(g.ReorderNodes({second, first}).ok());
+  EXPECT_EQ(g.nodes(), (std::vector<Node*>{second, first}));
+  EXPECT_FALSE(g.ReorderNodes({second}).ok());
+  EXPECT_FALSE(g.ReorderNodes({second, second}).ok());
+}
+
+}  // namespace
+}  // namespace finngl
