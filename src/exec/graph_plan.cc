@@ -82,7 +82,7 @@ absl::StatusOr<std::unique_ptr<Kernel>> GraphPlan::CompileNode(const Node& node,
                                                  node.domain().empty() ? "" : node.domain() + "::",
                                                  node.op_type(), "'"));
   }
-  cctx.opset = model.OpsetVersion(node.domain());
+  cctx.opset = EffectiveOpset(node, &model);
   auto kernel = spec->compile(node, cctx);
   if (!kernel.ok()) {
     // Kernels report attribute problems without the node; add it here once.

@@ -2,6 +2,7 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 namespace finngl {
@@ -27,23 +28,19 @@ inline Packet Relu(const Packet& x) {
   return Eigen::internal::pand(x, Eigen::internal::pcmp_lt(zero, x));
 }
 
-// One tile: C[0..mr, 0..kNp*kPs) (+)= A_block[.., 0..k) * B, where row(p) points at the kNp*kPs
-// elements of B row p that the tile reads. Without `accumulate` C starts from init[i] (or 0).
+// One tile: C[0..mr, 0..kNp*kPs) = (C or 0) + A_block[.., 0..k) * B (+ bias[i]) (then Relu),
+// where row(p) points at the kNp*kPs elements of B row p that the tile reads. The bias comes last,
+// after the whole sum, as in onnxruntime's and Eigen-based kernels, so results round alike.
 template <int kNp, typename RowFn>
-void Tile(const float* a, RowFn row, int64_t k, int mr, const float* init, bool accumulate,
+void Tile(const float* a, RowFn row, int64_t k, int mr, bool accumulate, const float* bias,
           bool relu, float* c, int64_t ldc) {
   Packet acc[kMr][kNp];
 #pragma GCC unroll 8
   for (int i = 0; i < kMr; ++i) {
 #pragma GCC unroll 3
     for (int j = 0; j < kNp; ++j) {
-      if (i >= mr) {
-        acc[i][j] = pset1<Packet>(0.0f);
-      } else if (accumulate) {
-        acc[i][j] = Eigen::internal::ploadu<Packet>(c + i * ldc + j * kPs);
-      } else {
-        acc[i][j] = pset1<Packet>(init != nullptr ? init[i] : 0.0f);
-      }
+      acc[i][j] = accumulate && i < mr ? Eigen::internal::ploadu<Packet>(c + i * ldc + j * kPs)
+                                       : pset1<Packet>(0.0f);
     }
   }
   for (int64_t p = 0; p < k; ++p) {
@@ -64,18 +61,22 @@ void Tile(const float* a, RowFn row, int64_t k, int mr, const float* init, bool 
     if (i >= mr) break;
 #pragma GCC unroll 3
     for (int j = 0; j < kNp; ++j) {
-      Eigen::internal::pstoreu(c + i * ldc + j * kPs, relu ? Relu(acc[i][j]) : acc[i][j]);
+      Packet v = acc[i][j];
+      if (bias != nullptr) v = Eigen::internal::padd(v, pset1<Packet>(bias[i]));
+      Eigen::internal::pstoreu(c + i * ldc + j * kPs, relu ? Relu(v) : v);
     }
   }
 }
 
-// Parameters of one pass over a depth slice [k0, k0 + kb) of the product.
+// Parameters of one pass over a depth slice [k0, k0 + kb) of the product. Passes after the first
+// accumulate into C; the last adds the bias (null before) and applies the Relu.
 struct Pass {
   const PackedLhs* a;
   std::span<const float* const> rows;
   int64_t k0, kb;
+  bool accumulate;
   const float* bias;
-  bool accumulate, relu;
+  bool relu;
   float* c;
   int64_t ldc;
 };
@@ -87,9 +88,8 @@ void Panel(const Pass& s, int64_t col) {
   for (int64_t blk = 0; blk * kMr < m; ++blk) {
     const int64_t r0 = blk * kMr;
     Tile<kNp>(s.a->block(blk) + s.k0 * kMr, [&](int64_t p) { return s.rows[s.k0 + p] + col; },
-              s.kb, static_cast<int>(std::min<int64_t>(kMr, m - r0)),
-              s.bias != nullptr ? s.bias + r0 : nullptr, s.accumulate, s.relu,
-              s.c + r0 * s.ldc + col, s.ldc);
+              s.kb, static_cast<int>(std::min<int64_t>(kMr, m - r0)), s.accumulate,
+              s.bias != nullptr ? s.bias + r0 : nullptr, s.relu, s.c + r0 * s.ldc + col, s.ldc);
   }
 }
 
@@ -110,9 +110,27 @@ void TailPanel(const Pass& s, int64_t col, int64_t rem) {
       for (int i = 0; i < mr; ++i) std::memcpy(tile + i * kPs, c + i * s.ldc, rem * sizeof(float));
     }
     Tile<1>(s.a->block(blk) + s.k0 * kMr, [&](int64_t p) { return b + p * kPs; }, s.kb, mr,
-            s.bias != nullptr ? s.bias + r0 : nullptr, s.accumulate, s.relu, tile, kPs);
+            s.accumulate, s.bias != nullptr ? s.bias + r0 : nullptr, s.relu, tile, kPs);
     for (int i = 0; i < mr; ++i) std::memcpy(c + i * s.ldc, tile + i * kPs, rem * sizeof(float));
   }
+}
+
+// y[0, kNp * kPs) += x · b for one chunk of columns, accumulated in registers.
+template <int kNp>
+void RowTimesMatrixChunk(const float* x, int64_t k, const float* b, int64_t ldb, float* y) {
+  Packet acc[kNp];
+#pragma GCC unroll 8
+  for (int j = 0; j < kNp; ++j) acc[j] = Eigen::internal::ploadu<Packet>(y + j * kPs);
+  for (int64_t p = 0; p < k; ++p) {
+    const Packet xp = pset1<Packet>(x[p]);
+    const float* row = b + p * ldb;
+#pragma GCC unroll 8
+    for (int j = 0; j < kNp; ++j) {
+      acc[j] = pmadd(xp, Eigen::internal::ploadu<Packet>(row + j * kPs), acc[j]);
+    }
+  }
+#pragma GCC unroll 8
+  for (int j = 0; j < kNp; ++j) Eigen::internal::pstoreu(y + j * kPs, acc[j]);
 }
 
 }  // namespace
@@ -143,7 +161,8 @@ void PackedGemm(const PackedLhs& a, std::span<const float* const> rows, int64_t 
   }
   for (int64_t k0 = 0; k0 < k; k0 += kKc) {
     const int64_t kb = std::min(kKc, k - k0);
-    const Pass s{&a, rows, k0, kb, bias, k0 > 0, relu && k0 + kb == k, c, ldc};
+    const bool last = k0 + kb == k;
+    const Pass s{&a, rows, k0, kb, k0 > 0, last ? bias : nullptr, relu && last, c, ldc};
     int64_t col = 0;
     for (; col + kMaxNp * kPs <= n; col += kMaxNp * kPs) Panel<kMaxNp>(s, col);
     if (col + 2 * kPs <= n) {
@@ -154,6 +173,25 @@ void PackedGemm(const PackedLhs& a, std::span<const float* const> rows, int64_t 
       col += kPs;
     }
     if (col < n) TailPanel(s, col, n - col);
+  }
+}
+
+void AccumulateRowTimesMatrix(const float* x, int64_t k, const float* b, int64_t ldb, int64_t n,
+                              bool descending, float* y) {
+  // Chunks of 4 packets: enough independent accumulators to hide the multiply-add latency, and
+  // small enough that the chunks last touched by the previous call are still in L1.
+  constexpr int64_t kChunk = 4 * kPs;
+  const int64_t chunks = n / kChunk;
+  for (int64_t i = 0; i < chunks; ++i) {
+    const int64_t col = (descending ? chunks - 1 - i : i) * kChunk;
+    RowTimesMatrixChunk<4>(x, k, b + col, ldb, y + col);
+  }
+  int64_t col = chunks * kChunk;
+  for (; col + kPs <= n; col += kPs) RowTimesMatrixChunk<1>(x, k, b + col, ldb, y + col);
+  for (; col < n; ++col) {
+    float acc = y[col];
+    for (int64_t p = 0; p < k; ++p) acc = std::fma(x[p], b[p * ldb + col], acc);
+    y[col] = acc;
   }
 }
 

@@ -1,18 +1,20 @@
 // ONNX LSTM (opsets 7/14) and GRU (opsets 7/14): reference kernels in float32 (and double).
 //
 // Per direction, the input projection X·Wᵀ of all time steps is one GEMM; each step then adds
-// H_{t-1}·Rᵀ (a GEMV when batch is 1) and applies the gates. The order of float operations follows
-// onnxruntime's CPU kernels (projection, + recurrence, + peephole, + (Wb+Rb), clip, activation) so
-// results agree to a few ulp. Rows whose sequence (sequence_lens) has ended are skipped; their Y
-// entries are zero and Y_h/Y_c hold the state at their last valid step (zero for an empty sequence,
-// as onnxruntime does).
+// H_{t-1}·Rᵀ (for float and batch 1, vector multiply-adds over a transposed copy of R) and applies
+// the gates. The order of float operations follows onnxruntime's CPU kernels (projection,
+// + recurrence, + peephole, + (Wb+Rb), clip, activation) so results agree to a few ulp. Rows
+// whose sequence (sequence_lens) has ended are skipped; their Y entries are zero and Y_h/Y_c hold
+// the state at their last valid step (zero for an empty sequence, as onnxruntime does).
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
+#include "src/ops/packed_gemm.h"
 #include "src/ops/registry.h"
 #include "src/ops/rnn_common.h"
 
@@ -40,6 +42,22 @@ void AddBiasAndClip(const T* bias, T clip, T* x, int64_t n) {
   }
 }
 
+// gates[batch, g] += h[batch, hs] · Rᵀ. For float with batch 1 (the streaming case), `rt` holds
+// Rᵀ [hs, g] and the product is a chain of vector multiply-adds over its rows, whose column order
+// alternates between steps (`odd_step`) so that part of Rᵀ, larger than L1, is still cached.
+template <typename T>
+void AddRecurrence(MatrixMap<T>& gm, const MatrixMap<T>& hm, const ConstMatrixMap<T>& r,
+                   const T* rt, bool odd_step) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (rt != nullptr) {
+      AccumulateRowTimesMatrix(hm.data(), hm.cols(), rt, gm.cols(), gm.cols(), odd_step,
+                               gm.data());
+      return;
+    }
+  }
+  gm.noalias() += hm * r.transpose();
+}
+
 // Output tensors of one call (nullptr where the node does not produce them).
 Tensor* OptionalOutput(KernelContext& ctx, const std::vector<bool>& produced, int i) {
   return i < static_cast<int>(ctx.outputs.size()) && produced[i] ? ctx.outputs[i] : nullptr;
@@ -49,8 +67,27 @@ Tensor* OptionalOutput(KernelContext& ctx, const std::vector<bool>& produced, in
 template <typename T>
 class RecurrentKernelBase {
  protected:
-  RecurrentKernelBase(RnnAttrs attrs, std::vector<bool> produced)
-      : a_(std::move(attrs)), produced_(std::move(produced)) {}
+  // SIMD-aligned, so Eigen's vectorised activations start on a packet boundary instead of
+  // computing a misaligned head element by element (through scalar libm calls).
+  using Buffer = std::vector<T, Eigen::aligned_allocator<T>>;
+
+  RecurrentKernelBase(RnnAttrs attrs, std::vector<bool> produced, bool r_constant)
+      : a_(std::move(attrs)), produced_(std::move(produced)), r_constant_(r_constant) {}
+
+  // R_dirᵀ [hidden, gates] (row-major), the layout of the batch-1 step's vector-matrix product.
+  // A constant R (an initializer) is transposed once.
+  const T* TransposedRecurrence(const Tensor& r, int dir, int64_t gates, int64_t hs) {
+    if (!r_constant_ || r.data<T>() != rt_source_ || r.dims() != rt_dims_) {
+      rt_.resize(r.size());
+      for (int64_t dd = 0; dd < r.dim(0); ++dd) {
+        ConstMatrixMap<T> rd(r.data<T>() + dd * gates * hs, gates, hs);
+        MatrixMap<T>(rt_.data() + dd * gates * hs, hs, gates) = rd.transpose();
+      }
+      rt_source_ = r.data<T>();
+      rt_dims_ = r.dims();
+    }
+    return rt_.data() + dir * gates * hs;
+  }
 
 
   // Sizes outputs, zeroes Y when some sequences are shorter than X, and reads sequence_lens.
@@ -93,7 +130,7 @@ class RecurrentKernelBase {
   }
 
   // Copies the initial state of direction `dir` (or zeros) into `state` [batch, hidden].
-  void LoadState(const Tensor* init, int dir, const RnnDims& d, std::vector<T>& state) {
+  void LoadState(const Tensor* init, int dir, const RnnDims& d, Buffer& state) {
     state.assign(d.batch * d.hidden, T(0));
     if (init == nullptr) return;
     for (int64_t b = 0; b < d.batch; ++b) {
@@ -103,7 +140,7 @@ class RecurrentKernelBase {
   }
 
   // Writes a final state; rows of empty sequences are zero (onnxruntime's convention).
-  void StoreState(const std::vector<T>& state, int dir, const RnnDims& d, Tensor* out) {
+  void StoreState(const Buffer& state, int dir, const RnnDims& d, Tensor* out) {
     if (out == nullptr) return;
     for (int64_t b = 0; b < d.batch; ++b) {
       T* dst = out->data<T>() + StateOffset(d, a_.layout, dir, b);
@@ -144,7 +181,11 @@ class RecurrentKernelBase {
   std::vector<int64_t> lens_;
   int64_t max_len_ = 0;
   // Scratch reused across steps and runs.
-  std::vector<T> xw_, gates_, h_, c_, tmp_, bias_;
+  Buffer xw_, gates_, h_, c_, tmp_, bias_;
+  bool r_constant_;
+  Buffer rt_;  // TransposedRecurrence, and what it was computed from
+  const T* rt_source_ = nullptr;
+  Dims rt_dims_;
 };
 
 template <typename T>
@@ -152,8 +193,8 @@ class LstmKernel final : public RecurrentKernelBase<T> {
   using Base = RecurrentKernelBase<T>;
 
  public:
-  LstmKernel(RnnAttrs attrs, std::vector<bool> produced)
-      : Base(std::move(attrs), std::move(produced)) {}
+  LstmKernel(RnnAttrs attrs, std::vector<bool> produced, bool r_constant)
+      : Base(std::move(attrs), std::move(produced), r_constant) {}
 
   absl::Status Run(KernelContext& ctx) {
     ASSIGN_OR_RETURN(RnnDims d, ValidateRnnInputs(ctx, this->a_, kLstmInputs));
@@ -183,9 +224,12 @@ class LstmKernel final : public RecurrentKernelBase<T> {
       ConstMatrixMap<T> r(ctx.input(2)->data<T>() + dir * g4 * hs, g4, hs);
       MatrixMap<T> gm(this->gates_.data(), d.batch, g4);
       MatrixMap<T> hm(this->h_.data(), d.batch, hs);
+      const T* rt = std::is_same_v<T, float> && d.batch == 1
+                        ? this->TransposedRecurrence(*ctx.input(2), dir, g4, hs)
+                        : nullptr;
       for (int64_t s = 0; s < this->max_len_; ++s) {
         this->GatherStep(dir, s, d, g4);
-        gm.noalias() += hm * r.transpose();
+        AddRecurrence(gm, hm, r, rt, s % 2 == 1);
         for (int64_t b = 0; b < d.batch; ++b) {
           const int64_t t = this->TimeOf(dir, s, b);
           if (t < 0) continue;
@@ -235,8 +279,8 @@ class GruKernel final : public RecurrentKernelBase<T> {
   using Base = RecurrentKernelBase<T>;
 
  public:
-  GruKernel(RnnAttrs attrs, std::vector<bool> produced)
-      : Base(std::move(attrs), std::move(produced)) {}
+  GruKernel(RnnAttrs attrs, std::vector<bool> produced, bool r_constant)
+      : Base(std::move(attrs), std::move(produced), r_constant) {}
 
   absl::Status Run(KernelContext& ctx) {
     ASSIGN_OR_RETURN(RnnDims d, ValidateRnnInputs(ctx, this->a_, kGruInputs));
@@ -327,8 +371,8 @@ class GruKernel final : public RecurrentKernelBase<T> {
 template <template <typename> class K>
 class RecurrentKernel final : public Kernel {
  public:
-  RecurrentKernel(const RnnAttrs& attrs, const std::vector<bool>& produced)
-      : f32_(attrs, produced), f64_(attrs, produced) {}
+  RecurrentKernel(const RnnAttrs& attrs, const std::vector<bool>& produced, bool r_constant)
+      : f32_(attrs, produced, r_constant), f64_(attrs, produced, r_constant) {}
   absl::Status Run(KernelContext& ctx) override {
     const Tensor* x = ctx.input(0);
     if (x == nullptr) return absl::InvalidArgumentError("input X is required");
@@ -367,7 +411,9 @@ absl::StatusOr<std::unique_ptr<Kernel>> CompileRecurrent(const Node& node,
   }
   std::vector<bool> produced;
   for (int i = 0; i < node.num_outputs(); ++i) produced.push_back(node.output(i) != nullptr);
-  return std::unique_ptr<Kernel>(std::make_unique<RecurrentKernel<K>>(*attrs, produced));
+  const bool r_constant = node.input(2) != nullptr && node.input(2)->is_initializer();
+  return std::unique_ptr<Kernel>(
+      std::make_unique<RecurrentKernel<K>>(*attrs, produced, r_constant));
 }
 
 absl::Status InferRecurrent(InferContext& ctx, const std::vector<std::string>& defaults,

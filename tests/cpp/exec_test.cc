@@ -160,3 +160,56 @@ TEST(ExecutorTest, ScanDoesNotAllocatePerIteration) {
 
 }  // namespace
 }  // namespace finngl
+
+namespace finngl {
+namespace {
+
+// x -> Identity -> Conv(w, b) -> Relu -> y, optionally without the Relu.
+std::unique_ptr<Model> ConvModel(bool with_relu) {
+  auto m = std::make_unique<Model>();
+  m->opset_imports.push_back({"", 17});
+  Graph& g = *m->graph;
+  Value* x = *g.AddValue("x", FloatType({Dim{1, ""}, Dim{2, ""}, Dim{6, ""}, Dim{5, ""}}));
+  g.AddInput(x);
+  std::vector<float> w(3 * 2 * 3 * 1), b{0.25f, -0.5f, 0.0f};
+  for (size_t i = 0; i < w.size(); ++i) w[i] = 0.1f * static_cast<float>((i * 7) % 11) - 0.5f;
+  Value* wv = *g.AddInitializer("w", Tensor::FromVector<float>({3, 2, 3, 1}, w));
+  Value* bv = *g.AddInitializer("b", Tensor::FromVector<float>({3}, b));
+  Node* copy = *g.AddNodeWithNewOutputs("Identity", "", "copy", {x}, {"x_copy"});
+  Node* conv = *g.AddNodeWithNewOutputs("Conv", "", "conv", {copy->output(0), wv, bv}, {"conv_out"});
+  if (!with_relu) {
+    g.AddOutput(conv->output(0));
+    return m;
+  }
+  Node* relu = *g.AddNodeWithNewOutputs("Relu", "", "relu", {conv->output(0)}, {"y"});
+  g.AddOutput(relu->output(0));
+  return m;
+}
+
+// The executor may fuse Conv+Relu at plan time; the result and the pre-Relu value a user can
+// still observe must equal the unfused computation.
+TEST(ExecutorTest, FusedConvReluKeepsEveryValueObservable) {
+  auto fused = Executor::Create(*ConvModel(true));
+  auto plain = Executor::Create(*ConvModel(false));
+  ASSERT_TRUE(fused.ok() && plain.ok());
+  for (int run = 0; run < 2; ++run) {
+    Tensor x(ElementType::kFloat, {1, 2, 6, 5});
+    for (int64_t i = 0; i < x.size(); ++i) {
+      x.data<float>()[i] = 0.37f * static_cast<float>((i * 13 + run * 5) % 17) - 3.0f;
+    }
+    auto y = (*fused)->Run(std::vector<Tensor>{x});
+    auto conv = (*plain)->Run(std::vector<Tensor>{x});
+    ASSERT_TRUE(y.ok() && conv.ok());
+    const Tensor& c = (*conv)[0];
+    ASSERT_EQ((*y)[0].dims(), c.dims());
+    for (int64_t i = 0; i < c.size(); ++i) {
+      EXPECT_EQ((*y)[0].data<float>()[i], std::max(0.0f, c.data<float>()[i])) << i;
+    }
+    const Tensor* pre = (*fused)->Intermediate("conv_out");
+    ASSERT_NE(pre, nullptr);
+    ASSERT_TRUE(pre->SameContents(c)) << "run " << run;
+  }
+}
+
+}  // namespace
+}  // namespace finngl
