@@ -1,5 +1,8 @@
-"""Export of Brevitas models to ONNX files finngl executes bit-exactly (see convlstm_onnx.py):
-the case-study ConvLstmQuant as one QONNX graph whose QuantLSTM is an ONNX Scan (lstm_scan.py)."""
+"""Export of Brevitas models to ONNX files that finngl executes like Brevitas' forward pass:
+the case-study ConvLstmQuant as one QONNX graph (convlstm_onnx.py) whose QuantLSTM is an ONNX Scan
+(lstm_scan.py), with qonnx Quant nodes carrying the Brevitas quantizers' parameters (quant.py) and
+BatchNorm in torch's own arithmetic (batchnorm.py); compare.py compares finngl's execution with
+Brevitas tensor by tensor."""
 from .batchnorm import probe_formula  # noqa: F401
 from .convlstm_onnx import (INPUT_NAME, OUTPUT_NAME, brevitas_reference, convlstm_to_onnx,  # noqa: F401
                             export_convlstm)

@@ -90,6 +90,9 @@ def convlstm_to_onnx(model, batchnorm: str = "auto", debug_outputs: bool = False
     debug_outputs: also output every quantized activation tensor outside the Scan
         (``input_q``, ``conv{i}_act``, ``lstm_h``, ``fc0_act``) for comparisons.
     The model is put in eval mode (its previous mode is restored afterwards)."""
+    if any(p.device.type != "cpu" for p in model.parameters()):
+        raise ExportError("move the model to the CPU before exporting (model.cpu()): the export "
+                          "reproduces torch's CPU arithmetic")
     was_training = model.training
     model.eval()
     try:

@@ -34,7 +34,7 @@ from typing import Dict, Optional
 import numpy as np
 import torch
 
-from .quant import (ExportError, GraphBuilder, QuantSpec, act_spec, check_parameter, quant_tensor_spec,
+from .quant import (ExportError, GraphBuilder, act_spec, check_parameter, quant_tensor_spec,
                     value_info, weight_spec)
 
 GATES = ("input", "forget", "cell", "output")
@@ -68,8 +68,39 @@ def lstm_quant_specs(lstm) -> Dict[str, object]:
     Returns {"io", "cell_state", "<gate>_acc", "<gate>_act", "hidden_state_tanh": QuantSpec,
     "weights": {gate: (W [H, I] float32, U [H, H] float32, QuantSpec W, QuantSpec U)},
     "bias": {gate: (b [H] float32, QuantSpec or None)}, "input_size", "hidden_size", "batch_first"}.
+    Reads the quantizers in eval mode (the module's mode is restored).
     """
+    if any(p.device.type != "cpu" for p in lstm.parameters()):
+        raise ExportError("move the QuantLSTM to the CPU before exporting")
+    was_training = lstm.training
+    lstm.eval()
+    try:
+        return _lstm_quant_specs(lstm)
+    finally:
+        lstm.train(was_training)
+
+
+def _check_fast_cell(layer) -> None:
+    """Brevitas' forward runs the layer's cached fast cell, built at the first forward from the
+    quantizers of that moment; after a load_state_dict the cell's quantizers are new objects and
+    the fast cell is stale (it computes with the old scales). The export reads the cell's
+    quantizers, so refuse a stale fast cell instead of exporting something Brevitas does not run."""
+    fast = getattr(layer, "_fast_cell", None)
+    if fast is None:
+        return
+    for q in CELL_QUANTIZERS:
+        proxy = getattr(layer.cell, q)
+        used = getattr(fast, q)
+        if proxy.fused_activation_quant_proxy is not None and used is not proxy.fused_activation_quant_proxy:
+            raise ExportError(
+                f"the QuantLSTM's cached fast cell is stale ({q} is not the cell's quantizer, typically after "
+                "load_state_dict on a model that already ran): Brevitas' forward uses old activation scales. "
+                "Set layer._fast_cell = None (finngl.train.reset_quant_lstm_fast_cells) and export again")
+
+
+def _lstm_quant_specs(lstm) -> Dict[str, object]:
     layer = _layer(lstm)
+    _check_fast_cell(layer)
     cell = layer.cell
     for q in CELL_QUANTIZERS:
         if not getattr(cell, q).is_quant_enabled:
@@ -182,35 +213,6 @@ def add_quant_lstm(g: GraphBuilder, lstm, seq: str, name: str = "lstm",
     if sequence_output:
         res["sequence"] = outs[2]
     return res
-
-
-def reference_lstm_np(specs: Dict[str, object], seq: np.ndarray) -> np.ndarray:
-    """numpy float32 model of the Scan body (for debugging; matrix products use numpy's order)."""
-    H = specs["hidden_size"]
-    from .quant import quant_np
-    n = seq.shape[1]
-    h = np.zeros((n, H), np.float32)
-    c = np.zeros((n, H), np.float32)
-    wq = {gate: (quant_np(w.T, sw.transposed()), quant_np(u.T, su.transposed()))
-          for gate, (w, u, sw, su) in specs["weights"].items()}
-    bq = {}
-    for gate, b in specs["bias"].items():
-        bq[gate] = None if b is None else (b[0] if b[1] is None else quant_np(b[0], b[1]))
-    for t in range(seq.shape[0]):
-        x = quant_np(seq[t], specs["io"])
-        acts = {}
-        for gate in GATES:
-            a = (x @ wq[gate][0]).astype(np.float32) + (h @ wq[gate][1]).astype(np.float32)
-            if bq[gate] is not None:
-                a = (a + bq[gate]).astype(np.float32)
-            a = quant_np(a, specs[f"{gate}_acc"])
-            f = (np.tanh(a) if gate == "cell" else 1.0 / (1.0 + np.exp(-a))).astype(np.float32)
-            acts[gate] = quant_np(f, specs[f"{gate}_act"])
-        cs = specs["cell_state"]
-        c = quant_np(quant_np(acts["forget"] * c, cs) + quant_np(acts["input"] * acts["cell"], cs), cs)
-        h = quant_np(acts["output"] * quant_np(np.tanh(c).astype(np.float32), specs["hidden_state_tanh"]),
-                     specs["io"])
-    return h
 
 
 @torch.no_grad()

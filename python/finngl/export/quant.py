@@ -149,10 +149,11 @@ def weight_spec(module, name: str, qt=None) -> QuantSpec:
 
 
 def quant_tensor_spec(qt, proxy, name: str) -> QuantSpec:
-    """Spec from an IntQuantTensor returned by `proxy` (bias quantizers)."""
-    return QuantSpec(_np(qt.scale).reshape(-1) if _np(qt.scale).size > 1 else _np(qt.scale).reshape(()),
-                     _np(qt.zero_point).reshape(()) if _np(qt.zero_point).size == 1 else _np(qt.zero_point),
-                     int(_np(qt.bit_width)), bool(qt.signed), bool(proxy.is_narrow_range),
+    """Spec from an IntQuantTensor returned by `proxy` (bias quantizers): scalar or 1-D scale."""
+    scale, zp = _np(qt.scale), _np(qt.zero_point)
+    scale = scale.reshape(()) if scale.size == 1 else scale.reshape(-1)
+    zp = zp.reshape(()) if zp.size == 1 else zp.reshape(-1)
+    return QuantSpec(scale, zp, int(_np(qt.bit_width)), bool(qt.signed), bool(proxy.is_narrow_range),
                      proxy.rounding_mode or "ROUND", name)
 
 
