@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
+#include "src/ops/int_range.h"
 #include "src/ops/registry.h"
 #include "src/ops/shape_util.h"
 
@@ -23,21 +24,6 @@ using KernelOr = absl::StatusOr<std::unique_ptr<Kernel>>;
 bool IsQuantType(ElementType t) {
   return t == ElementType::kInt8 || t == ElementType::kUint8 || t == ElementType::kInt16 ||
          t == ElementType::kUint16 || t == ElementType::kInt32;
-}
-
-DataType QuantDataType(ElementType t) {
-  switch (t) {
-    case ElementType::kInt8:
-      return DataType::Int(8);
-    case ElementType::kUint8:
-      return DataType::UInt(8);
-    case ElementType::kInt16:
-      return DataType::Int(16);
-    case ElementType::kUint16:
-      return DataType::UInt(16);
-    default:
-      return DataType::Int(32);
-  }
 }
 
 bool IsScaleType(ElementType t) { return t == ElementType::kFloat || t == ElementType::kFloat16; }
@@ -212,7 +198,7 @@ OpSpec QuantizeLinearSpec() {
     if (ctx.has_input(2)) zp = ctx.input_type(2).elem;
     auto out = QuantizeOutputType(ctx.node(), zp);
     if (!out.ok()) return InferError(ctx, out.status());
-    ctx.SetOutput(0, *out, ctx.input_type(0).shape, QuantDataType(*out));
+    ctx.SetOutput(0, *out, ctx.input_type(0).shape, DataTypeOfElementType(*out));
     return absl::OkStatus();
   };
   s.compile = [](const Node& node, const CompileContext& cctx) -> KernelOr {
