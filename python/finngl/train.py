@@ -12,7 +12,9 @@ Steps (../shared/docs/case-study.md, "Training"):
    loss (--patience epochs without improvement), the best-validation weights kept.
 3. quantization-aware fine-tuning of ConvLstmQuant (W8A6 by default, every quantizer's bit width
    configurable below) from the float weights: `load_float_weights`, `calibrate` on training
-   windows, then Adam / cross-entropy / early stopping / best checkpoint again.
+   windows, the cell-state scale capped (`cap_cell_state_threshold`, --cell-state-max-scale), then
+   Adam / cross-entropy / early stopping / best checkpoint again (restored with `restore_state`,
+   which also rebuilds Brevitas' cached QuantLSTM fast cell, see reset_quant_lstm_fast_cells).
 4. test metrics of the float model, the calibrated model before fine-tuning (post-training
    quantization) and the fine-tuned quantized model: per-class precision / recall / F1, macro
    averages and accuracy, printed as a table and written to OUT/metrics.json.
