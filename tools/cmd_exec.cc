@@ -12,6 +12,7 @@
 #include "src/base/status.h"
 #include "src/exec/executor.h"
 #include "tools/commands.h"
+#include "tools/input_args.h"
 #include "tools/load_model.h"
 
 namespace finngl::cli {
@@ -26,48 +27,6 @@ std::string OutputFileName(const std::string& tensor) {
   return name + ".npy";
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ParseInputArgs(
-    const std::vector<std::string>& args, const std::vector<std::string>& model_inputs,
-    const std::string& model_path) {
-  std::map<std::string, std::string> files;
-  for (const std::string& arg : args) {
-    size_t eq = arg.find('=');
-    std::string name, file;
-    if (eq == std::string::npos) {
-      if (model_inputs.size() != 1) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--input '", arg, "': the model '", model_path, "' has ", model_inputs.size(),
-            " inputs, so each --input must be NAME=FILE.npy"));
-      }
-      name = model_inputs[0];
-      file = arg;
-    } else {
-      name = arg.substr(0, eq);
-      file = arg.substr(eq + 1);
-    }
-    bool known = false;
-    for (const std::string& n : model_inputs) known |= n == name;
-    if (!known) {
-      std::string list;
-      for (const std::string& n : model_inputs) absl::StrAppend(&list, list.empty() ? "" : ", ", "'", n, "'");
-      return absl::InvalidArgumentError(absl::StrCat(model_path, ": --input '", arg,
-                                                     "': the model has no input named '", name,
-                                                     "' (inputs: ", list, ")"));
-    }
-    if (files.count(name)) {
-      return absl::InvalidArgumentError(absl::StrCat("input '", name, "' is given twice"));
-    }
-    files[name] = file;
-  }
-  for (const std::string& n : model_inputs) {
-    if (!files.count(n)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(model_path, ": no --input given for model input '", n, "'"));
-    }
-  }
-  return files;
-}
-
 absl::Status Exec(const ExecArgs& args) {
   ASSIGN_OR_RETURN(std::unique_ptr<Model> model, LoadModel(args.model));
   ExecOptions options;
@@ -76,18 +35,8 @@ absl::Status Exec(const ExecArgs& args) {
   if (!exe_or.ok()) return WithFile(exe_or.status(), args.model);
   std::unique_ptr<Executor> exe = std::move(exe_or).value();
 
-  ASSIGN_OR_RETURN(auto files, ParseInputArgs(args.inputs, exe->input_names(), args.model));
-  std::vector<Tensor> inputs;
-  for (const std::string& name : exe->input_names()) {
-    auto t = ReadNpy(files[name]);
-    if (!t.ok()) {
-      return Annotate(t.status(), absl::StrCat("input '", name, "': "));
-    }
-    const Value* declared = exe->model().graph->FindValue(name);
-    absl::Status s = CheckInputTensor(*declared, *t);
-    if (!s.ok()) return Annotate(s, absl::StrCat(args.model, ": ", files[name], ": "));
-    inputs.push_back(std::move(t).value());
-  }
+  ASSIGN_OR_RETURN(std::vector<Tensor> inputs,
+                   LoadInputArgs(args.inputs, *exe, args.model, "--input"));
 
   std::vector<Tensor> outputs;
   auto start = std::chrono::steady_clock::now();

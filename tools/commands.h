@@ -3,6 +3,7 @@
 #ifndef FINNGL_TOOLS_COMMANDS_H_
 #define FINNGL_TOOLS_COMMANDS_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,12 @@ struct OptArgs {
   std::string dump_dir;             // model after every pass goes here
   bool no_verify = false;
   bool allow_inexact_float = false;
+  // --verify: execute the model after every pass and compare with the step before and the
+  // original, on --verify-input files (one sample) or --verify-samples random samples.
+  bool verify = false;
+  std::vector<std::string> verify_inputs;
+  int verify_samples = 16;
+  uint32_t verify_seed = 1;
 };
 
 int RunInfo(const InfoArgs& args);

@@ -65,7 +65,18 @@ int main(int argc, char** argv) {
   opt_cmd->add_flag("--list", opt.list, "list every pass and pipeline with its description");
   opt_cmd->add_option("--dump-dir", opt.dump_dir,
                       "write the model after every pass to DIR/<NN>_<pass>.onnx");
-  opt_cmd->add_flag("--no-verify", opt.no_verify, "skip the verifier after each pass");
+  opt_cmd->add_flag("--no-verify", opt.no_verify,
+                    "skip the structural verifier after each pass");
+  opt_cmd->add_flag("--verify", opt.verify,
+                    "execute the model after every pass and report, per pass, mismatching output "
+                    "elements and the max abs difference (exit 1 if the result differs)");
+  opt_cmd->add_option("--verify-input", opt.verify_inputs,
+                      "NAME=FILE.npy inputs for --verify (default: random inputs drawn from the "
+                      "input datatypes)");
+  opt_cmd->add_option("--verify-samples", opt.verify_samples,
+                      "number of random samples for --verify")
+      ->check(CLI::Range(1, 1000000));
+  opt_cmd->add_option("--verify-seed", opt.verify_seed, "seed of the random --verify samples");
   opt_cmd->add_flag("--allow-inexact-float", opt.allow_inexact_float,
                     "allow float rewrites that are not bit-identical (e.g. x / 3 -> x * (1/3))");
 

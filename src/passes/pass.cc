@@ -37,6 +37,10 @@ absl::StatusOr<bool> GraphPass::Run(Model& model, PassContext& ctx) const {
   }
   ctx.records.push_back(PassRecord{std::string(name()), *changed, ms});
   if (!ctx.dump_dir.empty()) RETURN_IF_ERROR(Dump(model, ctx));
+  // Only the outermost model is observed (a pass applied to a nested model, if any, is not).
+  if (ctx.after_pass && enclosing_model == nullptr) {
+    RETURN_IF_ERROR(ctx.after_pass(model, ctx.records.back()));
+  }
   return *changed;
 }
 

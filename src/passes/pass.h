@@ -15,7 +15,9 @@
 #ifndef FINNGL_SRC_PASSES_PASS_H_
 #define FINNGL_SRC_PASSES_PASS_H_
 
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -43,6 +45,14 @@ struct PassContext {
 
   // Filled by GraphPass::Run.
   std::vector<PassRecord> records;
+  // Things a pass chose not to do and the user should know about (a QCDQ chain that Quant cannot
+  // express exactly, a Quant left in float because its bit width is too large, ...). Each names
+  // the node; `finngl opt` prints them.
+  std::vector<std::string> warnings;
+  void Warn(std::string message) { warnings.push_back(std::move(message)); }
+  // Called after every pass with the model and the pass's record (e.g. `finngl opt --verify`
+  // executes the model here). An error stops the pipeline.
+  std::function<absl::Status(const Model&, const PassRecord&)> after_pass;
   // The model being transformed, set while a pass runs (opsets, the op registry, the executor).
   Model* model = nullptr;
 };
