@@ -64,7 +64,7 @@ void ExpectEquivalent(const Model& before, const Model& after, int samples,
   for (int sample = 0; sample < samples; ++sample) {
     std::vector<Tensor> inputs;
     for (const std::string& name : (*reference)->input_names()) {
-      inputs.push_back(RandomInput(*graph.FindValue(name), rng));
+      inputs.push_back(testing::RandomInput(*graph.FindValue(name), rng));
     }
     auto want = (*reference)->Run(inputs);
     ASSERT_TRUE(want.ok()) << "model before the pass, sample " << sample << ": " << want.status();
