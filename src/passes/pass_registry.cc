@@ -9,6 +9,7 @@
 #include "src/passes/gemm_to_matmul.h"
 #include "src/passes/give_readable_names.h"
 #include "src/passes/give_unique_names.h"
+#include "src/passes/hoist_scan_scales.h"
 #include "src/passes/infer_types.h"
 #include "src/passes/remove_dead_code.h"
 #include "src/passes/remove_identity.h"
@@ -38,6 +39,7 @@ PassRegistry MakeBuiltinRegistry() {
   r.AddPass<RemoveDeadCodePass>();
   r.AddPass<GiveUniqueNamesPass>();
   r.AddPass<GiveReadableNamesPass>();
+  r.AddPass<HoistScanScalesPass>();
 
   r.AddPipeline({"cleanup",
                  "simplify the graph to a fixed point, then give readable names",
