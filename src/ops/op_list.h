@@ -60,8 +60,11 @@
   X(TruncV1, qonnx)                  \
   X(TruncV2, qonnx)                  \
   X(MultiThreshold, qonnx)           \
+  X(Im2Col, im2col)                  \
+  X(MaxPoolNHWC, maxpool_nhwc)       \
   /* recurrence */                   \
   X(Scan, scan)                      \
+  X(QuantLSTMCell, quant_lstm_cell)  \
   X(LSTM, rnn)                       \
   X(GRU, rnn)
 

@@ -1,59 +1,21 @@
 #include "src/passes/cancel_transposes.h"
 
-#include <algorithm>
-#include <numeric>
 #include <optional>
 #include <vector>
 
 #include "src/base/status.h"
 #include "src/passes/rewrite_util.h"
+#include "src/passes/transpose_util.h"
 
 namespace finngl {
 namespace {
-
-using Perm = std::vector<int64_t>;
-
-bool IsTranspose(const Node* node) {
-  return node != nullptr && node->op_type() == "Transpose" && node->domain().empty() &&
-         node->num_inputs() == 1 && node->num_outputs() == 1;
-}
-
-// The permutation of a Transpose with negative axes normalised, or nullopt if it is unknown or
-// invalid (the verifier reports invalid ones; this pass just leaves them alone).
-std::optional<Perm> PermOf(const Node& transpose) {
-  const std::optional<Shape>& in = transpose.input(0)->type().shape;
-  Perm perm;
-  if (const Attribute* a = transpose.attr("perm"); a != nullptr) {
-    perm = a->ints();
-  } else if (in) {
-    perm.resize(in->size());
-    std::iota(perm.rbegin(), perm.rend(), 0);  // the default reverses the axes
-  } else {
-    return std::nullopt;
-  }
-  const int64_t rank = static_cast<int64_t>(perm.size());
-  std::vector<bool> seen(rank, false);
-  for (int64_t& p : perm) {
-    if (p < 0) p += rank;
-    if (p < 0 || p >= rank || seen[p]) return std::nullopt;
-    seen[p] = true;
-  }
-  return perm;
-}
-
-bool IsIdentity(const Perm& perm) {
-  for (size_t i = 0; i < perm.size(); ++i) {
-    if (perm[i] != static_cast<int64_t>(i)) return false;
-  }
-  return true;
-}
 
 // Rewrites `second` (a Transpose) if it undoes or extends a Transpose feeding it, or is a no-op
 // by itself. Returns whether the graph changed.
 absl::StatusOr<bool> Simplify(Graph& graph, Node* second) {
   std::optional<Perm> p2 = PermOf(*second);
   if (!p2) return false;
-  if (IsIdentity(*p2)) {
+  if (IsIdentityPerm(*p2)) {
     if (!CanBypass(*second)) return false;
     RETURN_IF_ERROR(BypassNode(graph, second, second->input(0)));
     return true;
@@ -65,7 +27,7 @@ absl::StatusOr<bool> Simplify(Graph& graph, Node* second) {
   Perm composed(p2->size());
   for (size_t i = 0; i < composed.size(); ++i) composed[i] = (*p1)[(*p2)[i]];
   Value* x = first->input(0);
-  if (IsIdentity(composed)) {
+  if (IsIdentityPerm(composed)) {
     if (!CanBypass(*second)) return false;
     RETURN_IF_ERROR(BypassNode(graph, second, x));
   } else {

@@ -2,17 +2,50 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "src/passes/absorb_1bit_mul_into_conv.h"
+#include "src/passes/absorb_1bit_mul_into_matmul.h"
+#include "src/passes/absorb_add_into_multithreshold.h"
+#include "src/passes/absorb_mul_into_multithreshold.h"
+#include "src/passes/absorb_sign_bias_into_multithreshold.h"
+#include "src/passes/absorb_transpose_into_flatten.h"
 #include "src/passes/batchnorm_to_affine.h"
 #include "src/passes/cancel_transposes.h"
+#include "src/passes/collapse_repeated_add.h"
+#include "src/passes/collapse_repeated_mul.h"
 #include "src/passes/div_to_mul.h"
+#include "src/passes/factor_out_mul_sign_magnitude.h"
 #include "src/passes/fold_constants.h"
 #include "src/passes/gemm_to_matmul.h"
 #include "src/passes/give_readable_names.h"
 #include "src/passes/give_unique_names.h"
+#include "src/passes/absorb_chain_into_multithreshold.h"
 #include "src/passes/hoist_scan_scales.h"
 #include "src/passes/infer_types.h"
+#include "src/passes/lower_quant_lstm_cell.h"
+#include "src/passes/lower_conv_to_matmul.h"
+#include "src/passes/make_maxpool_nhwc.h"
+#include "src/passes/move_add_past_conv.h"
+#include "src/passes/move_add_past_fork.h"
+#include "src/passes/move_add_past_mul.h"
+#include "src/passes/move_linear_past_eltwise_add.h"
+#include "src/passes/move_linear_past_eltwise_mul.h"
+#include "src/passes/move_mul_past_fork.h"
+#include "src/passes/move_mul_past_maxpool.h"
+#include "src/passes/move_scalar_add_past_matmul.h"
+#include "src/passes/move_scalar_linear_past_invariants.h"
+#include "src/passes/move_scalar_mul_past_conv.h"
+#include "src/passes/move_scalar_mul_past_matmul.h"
+#include "src/passes/move_transpose_past_elementwise.h"
+#include "src/passes/lower_gru_to_scan.h"
+#include "src/passes/lower_lstm_to_scan.h"
+#include "src/passes/qcdq_to_quant.h"
+#include "src/passes/fold_quant_weights.h"
+#include "src/passes/quant_act_to_multithreshold.h"
+#include "src/passes/activation_to_multithreshold.h"
+#include "src/passes/trunc_to_multithreshold.h"
 #include "src/passes/remove_dead_code.h"
 #include "src/passes/remove_identity.h"
+#include "src/passes/round_and_clip_thresholds.h"
 #include "src/passes/sub_to_add.h"
 
 namespace finngl {
@@ -26,6 +59,25 @@ PipelineStep SimplifyToFixedPoint() {
                      "remove-dead-code"});
 }
 
+// QONNX's FINN-ONNX streamlining, adapted: float scales and biases move towards the
+// MultiThresholds (past MatMul/Conv, pooling, forks and eltwise joins), collapse, and are absorbed
+// into exact thresholds; Scan states carry integers. Repeated because each move enables others.
+PipelineStep StreamlineToFixedPoint() {
+  return FixedPoint({"sub-to-add", "div-to-mul", "batchnorm-to-affine", "fold-constants",
+                     "remove-identity", "absorb-sign-bias-into-multithreshold",
+                     "hoist-scan-scales", "move-mul-past-maxpool",
+                     "move-scalar-linear-past-invariants", "move-add-past-mul",
+                     "move-scalar-add-past-matmul", "move-add-past-conv",
+                     "move-scalar-mul-past-matmul", "move-scalar-mul-past-conv",
+                     "move-linear-past-eltwise-add", "move-linear-past-eltwise-mul",
+                     "move-mul-past-fork", "move-add-past-fork", "collapse-repeated-add",
+                     "collapse-repeated-mul", "absorb-chain-into-multithreshold",
+                     "absorb-add-into-multithreshold", "factor-out-mul-sign-magnitude",
+                     "absorb-mul-into-multithreshold", "absorb-1bit-mul-into-matmul",
+                     "absorb-1bit-mul-into-conv", "remove-dead-code"},
+                    /*max_iterations=*/64);
+}
+
 PassRegistry MakeBuiltinRegistry() {
   PassRegistry r;
   r.AddPass<InferTypesPass>();
@@ -35,15 +87,81 @@ PassRegistry MakeBuiltinRegistry() {
   r.AddPass<DivToMulPass>();
   r.AddPass<GemmToMatMulPass>();
   r.AddPass<BatchNormToAffinePass>();
+  r.AddPass<LowerQuantLstmCellPass>();
   r.AddPass<CancelTransposesPass>();
+  r.AddPass<LowerConvToMatMulPass>();
+  r.AddPass<MakeMaxPoolNhwcPass>();
+  r.AddPass<MoveTransposePastElementwisePass>();
+  r.AddPass<AbsorbTransposeIntoFlattenPass>();
   r.AddPass<RemoveDeadCodePass>();
   r.AddPass<GiveUniqueNamesPass>();
   r.AddPass<GiveReadableNamesPass>();
+  r.AddPass<MoveMulPastMaxPoolPass>();
+  r.AddPass<MoveScalarLinearPastInvariantsPass>();
+  r.AddPass<AbsorbSignBiasIntoMultiThresholdPass>();
+  r.AddPass<MoveAddPastMulPass>();
+  r.AddPass<MoveScalarAddPastMatMulPass>();
+  r.AddPass<MoveAddPastConvPass>();
+  r.AddPass<MoveScalarMulPastMatMulPass>();
+  r.AddPass<MoveScalarMulPastConvPass>();
+  r.AddPass<MoveLinearPastEltwiseAddPass>();
+  r.AddPass<MoveLinearPastEltwiseMulPass>();
+  r.AddPass<MoveMulPastForkPass>();
+  r.AddPass<MoveAddPastForkPass>();
+  r.AddPass<CollapseRepeatedAddPass>();
+  r.AddPass<CollapseRepeatedMulPass>();
+  r.AddPass<AbsorbAddIntoMultiThresholdPass>();
+  r.AddPass<FactorOutMulSignMagnitudePass>();
+  r.AddPass<AbsorbMulIntoMultiThresholdPass>();
+  r.AddPass<Absorb1BitMulIntoMatMulPass>();
+  r.AddPass<Absorb1BitMulIntoConvPass>();
+  r.AddPass<RoundAndClipThresholdsPass>();
+  r.AddPass<QcdqToQuantPass>();
+  r.AddPass<LowerLstmToScanPass>();
+  r.AddPass<LowerGruToScanPass>();
+  r.AddPass<FoldQuantWeightsPass>();
+  r.AddPass<ActivationToMultiThresholdPass>();
+  r.AddPass<TruncToMultiThresholdPass>();
+  r.AddPass<QuantActToMultiThresholdPass>();
   r.AddPass<HoistScanScalesPass>();
+  r.AddPass<AbsorbChainIntoMultiThresholdPass>();
 
   r.AddPipeline({"cleanup",
                  "simplify the graph to a fixed point, then give readable names",
                  {Once({"infer-types"}), SimplifyToFixedPoint(), Once({"give-readable-names"})}});
+  r.AddPipeline({"qcdq-to-qonnx",
+                 "QuantizeLinear/Clip/DequantizeLinear chains (and integer weights) to QONNX Quant",
+                 {Once({"infer-types", "qcdq-to-quant"}), SimplifyToFixedPoint()}});
+  r.AddPipeline({"lower-recurrent",
+                 "Brevitas QuantLSTMCell and ONNX LSTM/GRU nodes to Scan loops over their cell",
+                 {Once({"infer-types", "lower-quant-lstm-cell", "lower-lstm-to-scan",
+                        "lower-gru-to-scan"})}});
+  r.AddPipeline({"qonnx-to-finn",
+                 "QONNX to FINN-ONNX: integer weights + scale, activations and monotone functions "
+                 "of quantized values as exact MultiThresholds",
+                 {Once({"infer-types", "gemm-to-matmul", "fold-quant-weights",
+                        "activation-to-multithreshold", "trunc-to-multithreshold",
+                        "quant-act-to-multithreshold"}),
+                  SimplifyToFixedPoint()}});
+  r.AddPipeline({"streamline",
+                 "move and absorb float scales and biases until only integer work remains",
+                 {Once({"infer-types"}), StreamlineToFixedPoint(),
+                  Once({"round-and-clip-thresholds"})}});
+  r.AddPipeline({"lower-conv",
+                 "Conv to Im2Col + MatMul and MaxPool in NHWC, layout transposes absorbed",
+                 {Once({"infer-types", "lower-conv-to-matmul", "make-maxpool-nhwc"}),
+                  FixedPoint({"move-transpose-past-elementwise", "cancel-transposes",
+                              "absorb-transpose-into-flatten", "remove-identity",
+                              "remove-dead-code"})}});
+  r.AddPipeline({"frontend",
+                 "any supported quantized model to a streamlined integer-only FINN-ONNX graph: "
+                 "qcdq-to-qonnx, lower-recurrent, qonnx-to-finn, streamline, readable names",
+                 {Once({"infer-types", "qcdq-to-quant"}), SimplifyToFixedPoint(),
+                  Once({"lower-quant-lstm-cell", "lower-lstm-to-scan", "lower-gru-to-scan",
+                        "gemm-to-matmul", "fold-quant-weights", "activation-to-multithreshold",
+                        "trunc-to-multithreshold", "quant-act-to-multithreshold"}),
+                  StreamlineToFixedPoint(), Once({"round-and-clip-thresholds"}),
+                  Once({"give-readable-names"})}});
   r.AddPipeline({"simplify", "cleanup without the renaming: tensor and node names stay as they are",
                  {Once({"infer-types"}), SimplifyToFixedPoint()}});
   return r;
