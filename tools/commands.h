@@ -25,6 +25,7 @@ struct ExecArgs {
 };
 struct CheckArgs {
   std::string model;
+  bool integer_only = false;  // also list nodes that still compute in float
 };
 struct ConvertArgs {
   std::string model;

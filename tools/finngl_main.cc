@@ -44,6 +44,8 @@ int main(int argc, char** argv) {
       "check", "Verify a model: structure, op schemas and attributes, and stored types against "
                "inferred types");
   check_cmd->add_option("MODEL", check.model, "ONNX model file")->required();
+  check_cmd->add_flag("--integer-only", check.integer_only,
+                     "also list every node that still computes in float (exit 1 if any)");
 
   ConvertArgs convert;
   CLI::App* convert_cmd = app.add_subcommand(

@@ -153,7 +153,9 @@ absl::Status InferIm2Col(InferContext& ctx) {
   const Node& node = ctx.node();
   auto attrs = ParseIm2ColAttrs(node);
   if (!attrs.ok()) return InferError(ctx, attrs.status());
-  if (!node.has_attr("input_shape")) return ctx.Error("required attribute 'input_shape' is missing");
+  if (!node.has_attr("input_shape")) {
+    return ctx.Error("required attribute 'input_shape' is missing");
+  }
   auto declared = ParseInputShape(node.GetString("input_shape", ""));
   if (!declared.ok()) return InferError(ctx, declared.status());
   const TensorType& tx = ctx.input_type(0);
@@ -189,8 +191,9 @@ absl::Status InferIm2Col(InferContext& ctx) {
   if (x[3].known()) out[3] = Dim{attrs->kh * attrs->kw * x[3].value, ""};
   // Padding writes pad_value into the output: the datatype must allow it (qonnx asserts this).
   if (attrs->has_padding() && !tx.dtype.Allowed(static_cast<double>(attrs->pad_value))) {
-    return ctx.Error(absl::StrCat("pad_value ", attrs->pad_value, " is not allowed by the datatype ",
-                                  tx.dtype.Name(), " of ", InputLabel(node, 0)));
+    return ctx.Error(absl::StrCat("pad_value ", attrs->pad_value,
+                                  " is not allowed by the datatype ", tx.dtype.Name(), " of ",
+                                  InputLabel(node, 0)));
   }
   DataType dtype = tx.dtype;
   if (!dtype.IsInteger() && IsIntegerElementType(tx.elem)) dtype = DataTypeOfElementType(tx.elem);

@@ -62,7 +62,8 @@ absl::Status InferMaxPoolNhwc(InferContext& ctx) {
   const TensorType& tx = ctx.input_type(0);
   if (!IsNhwcPoolElementType(tx.elem)) {
     return ctx.Error(absl::StrCat(InputLabel(node, 0), " has element type ",
-                                  ElementTypeName(tx.elem), ", which MaxPoolNHWC does not support"));
+                                  ElementTypeName(tx.elem),
+                                  ", which MaxPoolNHWC does not support"));
   }
   std::optional<Shape> out;
   if (tx.shape) {
@@ -144,9 +145,9 @@ class MaxPoolNhwcKernel final : public Kernel {
                                                      ", which MaxPoolNHWC does not support"));
     }
     if (x.rank() != 4) {
-      return absl::InvalidArgumentError(absl::StrCat(x_label_, " has shape ",
-                                                     DimsToString(x.dims()),
-                                                     "; MaxPoolNHWC needs an NHWC tensor of rank 4"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(x_label_, " has shape ", DimsToString(x.dims()),
+                       "; MaxPoolNHWC needs an NHWC tensor of rank 4"));
     }
     const int64_t in[2] = {x.dim(1), x.dim(2)};
     auto geometry = ComputeWindowGeometry(attrs_, in, attrs_.kernel_shape);

@@ -44,9 +44,9 @@ namespace quant_lstm {
 
 const char* QuantizerName(int q) {
   static constexpr const char* kNames[kNumQuantizers] = {
-      "output",        "cell_state",     "input_acc", "forget_acc",
-      "cell_acc",      "output_acc",     "input_sigmoid", "forget_sigmoid",
-      "cell_tanh",     "output_sigmoid", "hidden_state_tanh"};
+      "output",    "cell_state",     "input_acc",        "forget_acc",
+      "cell_acc",  "output_acc",     "input_sigmoid",    "forget_sigmoid",
+      "cell_tanh", "output_sigmoid", "hidden_state_tanh"};
   return q >= 0 && q < kNumQuantizers ? kNames[q] : "?";
 }
 
@@ -131,7 +131,9 @@ absl::StatusOr<bool> ReadFlag(const Node& node, const std::string& name, bool re
                                                    AttributeTypeName(a->type()), ", expected int"));
   }
   absl::Status s = CheckFlag(*a);
-  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "': ", s.message()));
+  if (!s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("attribute '", name, "': ", s.message()));
+  }
   return a->i() != 0;
 }
 
@@ -210,17 +212,19 @@ absl::Status CheckQuantizerParam(const Labels& label, int input, const Tensor* t
                                  bool must_be_float) {
   if (t == nullptr) return absl::OkStatus();
   if (t->size() != 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        label[input], " must hold a single value (QuantLSTMCell quantizers are per tensor), "
-        "got shape ", DimsToString(t->dims())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(label[input],
+                     " must hold a single value (QuantLSTMCell quantizers are per tensor), "
+                     "got shape ",
+                     DimsToString(t->dims())));
   }
   if (must_be_float && t->type() != ElementType::kFloat) {
-    return absl::InvalidArgumentError(absl::StrCat(label[input], " must be float32, got ",
-                                                   ElementTypeName(t->type())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(label[input], " must be float32, got ", ElementTypeName(t->type())));
   }
   if (!must_be_float && (ElementSize(t->type()) == 0 || t->type() == ElementType::kBool)) {
-    return absl::InvalidArgumentError(absl::StrCat(label[input], " has element type ",
-                                                   ElementTypeName(t->type())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(label[input], " has element type ", ElementTypeName(t->type())));
   }
   return absl::OkStatus();
 }
@@ -279,8 +283,8 @@ absl::Status MatchDim(const InferContext& ctx, Dim& known, const Dim& d, int inp
     return absl::OkStatus();
   }
   if (known.value != d.value) {
-    return ctx.Error(absl::StrCat(MakeLabels(ctx.node())[input], " has ", d.value, " on axis ", axis,
-                                  " but ", what, " is ", known.value, " elsewhere"));
+    return ctx.Error(absl::StrCat(MakeLabels(ctx.node())[input], " has ", d.value, " on axis ",
+                                  axis, " but ", what, " is ", known.value, " elsewhere"));
   }
   return absl::OkStatus();
 }
@@ -324,8 +328,8 @@ absl::Status InferQuantLstmCell(InferContext& ctx) {
   auto rank_is = [&](int i, size_t rank) -> absl::Status {
     const auto& s = shape_of(i);
     if (s && s->size() != rank) {
-      return ctx.Error(absl::StrCat(label[i], " has shape ", ShapeToString(*s),
-                                    ", expected rank ", rank));
+      return ctx.Error(
+          absl::StrCat(label[i], " has shape ", ShapeToString(*s), ", expected rank ", rank));
     }
     return absl::OkStatus();
   };
@@ -365,8 +369,7 @@ absl::Status InferQuantLstmCell(InferContext& ctx) {
     }
   }
   const DataType h_type = QuantizerDataType(ctx, ql::kOutput, attrs->quantizers[ql::kOutput]);
-  const DataType c_type =
-      QuantizerDataType(ctx, ql::kCellState, attrs->quantizers[ql::kCellState]);
+  const DataType c_type = QuantizerDataType(ctx, ql::kCellState, attrs->quantizers[ql::kCellState]);
   Shape y = attrs->batch_first ? Shape{batch, seq, hidden} : Shape{seq, batch, hidden};
   ctx.SetOutput(0, ElementType::kFloat, y, h_type);
   ctx.SetOutput(1, ElementType::kFloat, Shape{batch, hidden}, h_type);
@@ -410,13 +413,12 @@ struct CellDims {
 
 absl::Status CheckDims(const Labels& label, const Tensor& t, int input, const Dims& want) {
   if (t.type() != ElementType::kFloat) {
-    return absl::InvalidArgumentError(absl::StrCat(label[input], " must be float32, got ",
-                                                   ElementTypeName(t.type())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(label[input], " must be float32, got ", ElementTypeName(t.type())));
   }
   if (t.dims() != want) {
-    return absl::InvalidArgumentError(absl::StrCat(label[input], " has shape ",
-                                                   DimsToString(t.dims()), ", expected ",
-                                                   DimsToString(want)));
+    return absl::InvalidArgumentError(absl::StrCat(
+        label[input], " has shape ", DimsToString(t.dims()), ", expected ", DimsToString(want)));
   }
   return absl::OkStatus();
 }
@@ -431,15 +433,16 @@ absl::StatusOr<CellDims> ValidateInputs(const Labels& label, const CellAttrs& at
   }
   const Tensor& x = *ctx.input(ql::kX);
   if (x.type() != ElementType::kFloat || x.rank() != 3) {
-    return absl::InvalidArgumentError(absl::StrCat(label[ql::kX], " must be a float32 "
+    return absl::InvalidArgumentError(absl::StrCat(label[ql::kX],
+                                                   " must be a float32 "
                                                    "tensor of rank 3, got ",
                                                    ElementTypeName(x.type()), " ",
                                                    DimsToString(x.dims())));
   }
   const Tensor& u_i = *ctx.input(ql::HiddenWeightIndex(0));
   if (u_i.rank() != 2) {
-    return absl::InvalidArgumentError(absl::StrCat(label[ql::HiddenWeightIndex(0)],
-                                                   " has shape ", DimsToString(u_i.dims()),
+    return absl::InvalidArgumentError(absl::StrCat(label[ql::HiddenWeightIndex(0)], " has shape ",
+                                                   DimsToString(u_i.dims()),
                                                    ", expected [hidden, hidden]"));
   }
   CellDims d;
@@ -452,10 +455,11 @@ absl::StatusOr<CellDims> ValidateInputs(const Labels& label, const CellAttrs& at
   for (int g = 0; g < ql::kNumGates; ++g) {
     RETURN_IF_ERROR(CheckDims(label, *ctx.input(ql::InputWeightIndex(g)), ql::InputWeightIndex(g),
                               {d.hidden, d.input}));
-    RETURN_IF_ERROR(CheckDims(label, *ctx.input(ql::HiddenWeightIndex(g)),
-                              ql::HiddenWeightIndex(g), {d.hidden, d.hidden}));
+    RETURN_IF_ERROR(CheckDims(label, *ctx.input(ql::HiddenWeightIndex(g)), ql::HiddenWeightIndex(g),
+                              {d.hidden, d.hidden}));
     const Tensor& b = *ctx.input(ql::BiasIndex(g));
-    if (b.type() != ElementType::kFloat || b.rank() > 1 || (b.size() != 1 && b.size() != d.hidden)) {
+    if (b.type() != ElementType::kFloat || b.rank() > 1 ||
+        (b.size() != 1 && b.size() != d.hidden)) {
       return absl::InvalidArgumentError(absl::StrCat(
           label[ql::BiasIndex(g)], " must be float32 of shape [", d.hidden,
           "] or a single value, got ", ElementTypeName(b.type()), " ", DimsToString(b.dims())));
@@ -468,16 +472,18 @@ class QuantLstmCellKernel final : public Kernel {
  public:
   QuantLstmCellKernel(Labels labels, CellAttrs attrs, std::unique_ptr<UnaryOpRunner> sigmoid,
                       std::unique_ptr<UnaryOpRunner> tanh)
-      : labels_(std::move(labels)), attrs_(std::move(attrs)), sigmoid_(std::move(sigmoid)),
+      : labels_(std::move(labels)),
+        attrs_(std::move(attrs)),
+        sigmoid_(std::move(sigmoid)),
         tanh_(std::move(tanh)) {}
 
   absl::Status Run(KernelContext& ctx) override {
     ASSIGN_OR_RETURN(CellDims d, ValidateInputs(labels_, attrs_, ctx));
     for (int q = 0; q < ql::kNumQuantizers; ++q) {
-      ASSIGN_OR_RETURN(quant_[q], MakeQuantizer(labels_, q, attrs_.quantizers[q],
-                                                *ctx.input(ql::ScaleIndex(q)),
-                                                *ctx.input(ql::ZeroPointIndex(q)),
-                                                *ctx.input(ql::BitWidthIndex(q))));
+      ASSIGN_OR_RETURN(
+          quant_[q],
+          MakeQuantizer(labels_, q, attrs_.quantizers[q], *ctx.input(ql::ScaleIndex(q)),
+                        *ctx.input(ql::ZeroPointIndex(q)), *ctx.input(ql::BitWidthIndex(q))));
     }
     const int64_t bh = d.batch * d.hidden;
     // Wᵀ [I, H] and Uᵀ [H, H]: the right-hand operands of the per-step products x_t·Wᵀ, h·Uᵀ.
@@ -495,8 +501,8 @@ class QuantLstmCellKernel final : public Kernel {
     for (auto& gate : gates_) gate.resize(bh);
 
     Tensor& y = *ctx.outputs[0];
-    y.Resize(ElementType::kFloat, attrs_.batch_first ? Dims{d.batch, d.seq, d.hidden}
-                                                     : Dims{d.seq, d.batch, d.hidden});
+    y.Resize(ElementType::kFloat,
+             attrs_.batch_first ? Dims{d.batch, d.seq, d.hidden} : Dims{d.seq, d.batch, d.hidden});
     const Tensor& x = *ctx.input(ql::kX);
     // CIFG: f = Q_in_sig(1) - i (Brevitas quantizes a tensor of ones with the input sigmoid's
     // quantizer).
@@ -614,8 +620,8 @@ OpSpec MakeQuantLSTMCellSpec() {
     ASSIGN_OR_RETURN(CellAttrs attrs, ParseCellAttrs(node));
     ASSIGN_OR_RETURN(auto sigmoid, UnaryOpRunner::Create("Sigmoid"));
     ASSIGN_OR_RETURN(auto tanh, UnaryOpRunner::Create("Tanh"));
-    return std::unique_ptr<Kernel>(
-        new QuantLstmCellKernel(MakeLabels(node), std::move(attrs), std::move(sigmoid), std::move(tanh)));
+    return std::unique_ptr<Kernel>(new QuantLstmCellKernel(MakeLabels(node), std::move(attrs),
+                                                           std::move(sigmoid), std::move(tanh)));
   };
   return s;
 }

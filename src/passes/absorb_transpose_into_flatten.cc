@@ -114,6 +114,7 @@ absl::Status Absorb(Graph& graph, const Model& model, Node* f, const Match& m) {
   ASSIGN_OR_RETURN(Node * flatten,
                    AddReplacementNode(graph, *f, "Flatten", "flatten", {m.transpose->input(0)}));
   flatten->SetAttr("axis", Attribute::Int(1));
+  flatten->output(0)->type() = f->output(0)->type();  // same shape and values (reordered)
   RETURN_IF_ERROR(SubstituteNode(graph, f, {flatten->output(0)}));
   if (!name.empty()) RETURN_IF_ERROR(graph.RenameNode(flatten, name));
   return RemoveIfUnused(graph, m.transpose).status();

@@ -9,6 +9,7 @@
 #include "src/ops/scan_layout.h"
 #include "src/passes/evaluate.h"
 #include "src/passes/rewrite_util.h"
+#include "src/passes/streamline_util.h"
 
 namespace finngl {
 namespace {
@@ -30,7 +31,8 @@ std::optional<ScaledValue> MatchScaled(Value* v) {
     const Tensor* a = ConstantData(m->input(k));
     Value* q = m->input(1 - k);
     if (a == nullptr || ConstantData(q) != nullptr) continue;
-    if (!SameKnownShape(q->type().shape, v->type().shape)) return std::nullopt;
+    // The product must have q's shape: A may not broadcast q to anything bigger.
+    if (!BroadcastKeepsShape(*a, q->type().shape)) return std::nullopt;
     for (int64_t i = 0; i < a->size(); ++i) {
       const double x = a->GetDouble(i);
       if (!std::isfinite(x) || x == 0) return std::nullopt;
@@ -49,12 +51,29 @@ bool SameTensor(const Tensor& a, const Tensor& b) {
 absl::StatusOr<Value*> UnscaledInitialState(Graph& outer, Value* init, const Tensor& a,
                                             const Model& model) {
   if (std::optional<ScaledValue> s = MatchScaled(init); s && SameTensor(*s->a, a)) return s->q;
-  const Tensor* c = ConstantData(init);
+  // A constant, or a constant broadcast by Expand to a runtime shape (zero states of a dynamic
+  // batch): divide the constant, if that is exact.
+  Node* expand = init->producer();
+  const bool expanded = expand != nullptr && expand->op_type() == "Expand" &&
+                        expand->domain().empty() && expand->num_inputs() == 2;
+  const Tensor* c = ConstantData(expanded ? expand->input(0) : init);
   if (c == nullptr || !IsFloatElementType(c->type())) return nullptr;
+  // A must not broadcast the constant to a bigger shape (the Expand, or the state, fixes it).
+  if (a.rank() > c->rank()) return nullptr;
+  for (int64_t d = 0; d < a.rank(); ++d) {
+    if (a.dim(d) != 1 && a.dim(d) != c->dim(c->rank() - a.rank() + d)) return nullptr;
+  }
   ASSIGN_OR_RETURN(Tensor divided, EvaluateOp(model, "Div", {*c, a}));
   ASSIGN_OR_RETURN(Tensor back, EvaluateOp(model, "Mul", {divided, a}));
   if (divided.dims() != c->dims() || !back.SameContents(*c)) return nullptr;
-  return AddConstant(outer, init->name() + "_unscaled", std::move(divided));
+  const std::string base = (expanded ? expand->input(0) : init)->name() + "_unscaled";
+  ASSIGN_OR_RETURN(Value * unscaled, AddConstant(outer, base, std::move(divided)));
+  if (!expanded) return unscaled;
+  ASSIGN_OR_RETURN(Node * copy, outer.AddNodeWithNewOutputs(
+                                    "Expand", "", expand->name() + "_unscaled",
+                                    {unscaled, expand->input(1)}, {init->name() + "_unscaled"}));
+  copy->set_origin(expand->origin());
+  return copy->output(0);
 }
 
 // The scale as a value of the outer graph: the enclosing value an outer-scope reference names,
@@ -101,7 +120,13 @@ absl::Status RemoveIfDead(Graph& body, Node* mul) {
 void AnnotateStateInput(Value* body_in, const Value& q, const Value* init) {
   const DataType& dt = q.type().dtype;
   if (!dt.IsInteger()) return;
-  if (const Tensor* c = ConstantData(init); c != nullptr) {
+  const Node* expand = init->producer();
+  const Tensor* c = ConstantData(init);
+  if (c == nullptr && expand != nullptr && expand->op_type() == "Expand" &&
+      expand->domain().empty()) {
+    c = ConstantData(expand->input(0));  // every element is one of the constant's
+  }
+  if (c != nullptr) {
     for (int64_t i = 0; i < c->size(); ++i) {
       if (!dt.Allowed(c->GetDouble(i))) return;
     }
@@ -167,6 +192,43 @@ absl::StatusOr<bool> HoistScanOutput(Graph& outer, Node& scan, Graph& body, int 
   return true;
 }
 
+// A scan input computed outside as Mul(y, A) is scanned as y, and each slice is scaled inside
+// the body: slicing commutes with the product when A does not touch the scan axis (a single
+// element, or a constant of lower rank than y broadcast over the trailing axes with the scan
+// axis 0), and each slice's products are the same float operations as before.
+absl::StatusOr<bool> SinkScanInputScale(Graph& outer, Node& scan, Graph& body, int n, int j,
+                                        const ScanConfig& cfg) {
+  Value* in = scan.input(n + j);
+  std::optional<ScaledValue> s = MatchScaled(in);
+  if (!s || in->uses().size() != 1 || in->is_graph_output() || ReadBySubgraph(*in)) return false;
+  const std::optional<Shape>& shape = s->q->type().shape;
+  if (!shape) return false;
+  const bool single = s->a->size() == 1;
+  if (!single && (cfg.input_axes[j] != 0 || s->a->rank() >= static_cast<int64_t>(shape->size()))) {
+    return false;
+  }
+  Value* old_in = body.inputs()[n + j];
+  TensorType slice = old_in->type();
+  slice.dtype = DataType::Float32();
+  slice.dtype_annotated = false;  // the slices of y: inferred from y's datatype
+  ASSIGN_OR_RETURN(Value * new_in,
+                   body.AddValue(body.UniqueValueName(old_in->name() + "_q"), slice));
+  std::vector<Value*> inputs = body.inputs();
+  inputs[n + j] = new_in;
+  body.SetInputs(inputs);
+  const Tensor a = single ? ScalarTensor(s->a->type(), s->a->GetDouble(0)) : *s->a;
+  ASSIGN_OR_RETURN(Value * body_scale, AddConstant(body, s->scale->name(), a));
+  ASSIGN_OR_RETURN(Node * rescale,
+                   body.AddNodeWithNewOutputs("Mul", "", old_in->name() + "_scale",
+                                              {new_in, body_scale}, {old_in->name() + "_scaled"}));
+  rescale->set_origin(scan.origin());
+  body.ReplaceAllUsesWith(old_in, rescale->output(0));
+  RETURN_IF_ERROR(body.RemoveValue(old_in));
+  scan.SetInput(n + j, s->q);
+  RETURN_IF_ERROR(outer.RemoveNode(s->mul));
+  return true;
+}
+
 // Keeps a state input's integer annotation in step with the datatype of the value the body
 // returns for it (later passes may change that, e.g. a MultiThreshold's out_dtype).
 bool RefreshStateAnnotation(Node& scan, Graph& body, int i) {
@@ -203,6 +265,10 @@ absl::StatusOr<bool> HoistScanScalesPass::RunOnGraph(Graph& graph, PassContext& 
     for (int k = 0; k < cfg->num_scan_outputs; ++k) {
       ASSIGN_OR_RETURN(bool hoisted, HoistScanOutput(graph, *scan, body, n, k, *cfg));
       changed |= hoisted;
+    }
+    for (int j = 0; j < cfg->num_scan_inputs; ++j) {
+      ASSIGN_OR_RETURN(bool sunk, SinkScanInputScale(graph, *scan, body, n, j, *cfg));
+      changed |= sunk;
     }
   }
   return changed;

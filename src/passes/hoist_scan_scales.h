@@ -10,7 +10,9 @@
 //            outer: init / A --> Scan --> final_q --> Mul(., A) --> final
 //
 // Scan outputs (per-iteration results) produced by `Mul(q, A)` likewise stack q and get the Mul
-// applied to the stacked tensor outside. Every product is computed with the same float operands
+// applied to the stacked tensor outside. A scan input computed outside as `Mul(y, A)` is
+// scanned as y with the Mul applied to each slice inside the body, where streamlining can move it
+// on (A must not touch the scan axis). Every product is computed with the same float operands
 // as before, so the rewrite is exact, provided the initial state survives the round trip:
 // the new initial value is taken from a producer `Mul(z, A)` with the same A outside the loop, or
 // is the constant init / A when fl(fl(init / A) * A) == init for every element (zeros always);

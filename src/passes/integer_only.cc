@@ -59,22 +59,37 @@ std::string Reason(const Node& node) {
   return absl::StrCat("op '", op, "' computes in float");
 }
 
-// The node computing y = x op c (c constant) that produces `v`, if `v` is read by nothing but
-// `reader` (or, for the graph output itself, by no node).
+// Whether `v` is read by nothing but `reader` (or, for the graph output itself, by no node).
+bool OnlyReadBy(const Value& v, const Node* reader) {
+  return reader == nullptr ? v.uses().empty() : v.uses().size() == 1 && v.uses()[0].node == reader;
+}
+
+// The node computing y = x op c (c constant) that produces `v`, if `v` is read only by `reader`.
 const Node* TailNode(const Value& v, const Node* reader, const std::string& op) {
   const Node* p = v.producer();
-  if (p == nullptr || p->op_type() != op || !p->domain().empty() || p->num_inputs() != 2) {
-    return nullptr;
-  }
-  if (reader == nullptr ? !v.uses().empty()
-                        : (v.uses().size() != 1 || v.uses()[0].node != reader)) {
+  if (p == nullptr || p->op_type() != op || !p->domain().empty() || p->num_inputs() != 2 ||
+      !OnlyReadBy(v, reader)) {
     return nullptr;
   }
   const bool c0 = ConstantData(p->input(0)) != nullptr, c1 = ConstantData(p->input(1)) != nullptr;
   return c0 != c1 ? p : nullptr;
 }
 
-// The dequantizing Mul and Add at the end of each graph output.
+// A data-movement node producing `v` (read only by `reader`) that the tail may look through:
+// the output keeps its name through an Identity, a final Reshape or Flatten, ...
+const Node* PassThroughNode(const Value& v, const Node* reader) {
+  static const std::set<std::string> kOps = {"Identity",  "Reshape", "Flatten",
+                                             "Transpose", "Squeeze", "Unsqueeze"};
+  const Node* p = v.producer();
+  if (p == nullptr || !p->domain().empty() || !kOps.count(p->op_type()) || p->num_outputs() != 1 ||
+      p->input(0) == nullptr || !OnlyReadBy(v, reader)) {
+    return nullptr;
+  }
+  return p;
+}
+
+// The dequantizing Mul and Add at the end of each graph output (possibly followed by data
+// movement to the output).
 std::set<const Node*> OutputTails(const Graph& graph) {
   std::set<const Node*> tails;
   for (const Value* out : graph.outputs()) {
@@ -83,6 +98,11 @@ std::set<const Node*> OutputTails(const Graph& graph) {
     bool mul = false, add = false;
     while (true) {
       const Node* p = nullptr;
+      if ((p = PassThroughNode(*v, reader)) != nullptr) {
+        reader = p;
+        v = p->input(0);
+        continue;
+      }
       if (!mul && (p = TailNode(*v, reader, "Mul")) != nullptr) {
         mul = true;
       } else if (!add && (p = TailNode(*v, reader, "Add")) != nullptr) {

@@ -15,7 +15,8 @@
 // "Integer-typed" means an integer quantization datatype (INT4, UINT8, BIPOLAR, ...) or an integer
 // element type (int_range.h: IsIntegerTyped).
 // In the main graph each output may end in at most one Mul and at most one Add by constants (in
-// either order), read by nothing but the output: the dequantizing scale and bias. Scan bodies get
+// either order), read by nothing but the output, possibly through data movement (an Identity
+// keeping the output's name, a final Reshape): the dequantizing scale and bias. Scan bodies get
 // no such allowance: their outputs feed the next step.
 #ifndef FINNGL_SRC_PASSES_INTEGER_ONLY_H_
 #define FINNGL_SRC_PASSES_INTEGER_ONLY_H_

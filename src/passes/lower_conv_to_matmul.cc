@@ -186,6 +186,8 @@ absl::Status Lower(Graph& graph, Node* conv, const ConvLowering& p, const Model&
   }
   ASSIGN_OR_RETURN(Node * to_nchw, AddReplacementNode(graph, *conv, "Transpose", "nchw", {result}));
   to_nchw->SetAttr("perm", Attribute::Ints(kNhwcToNchw));
+  // The result has the Conv's type; keeping it lets a Conv reading it be lowered in this run too.
+  to_nchw->output(0)->type() = conv->output(0)->type();
   RETURN_IF_ERROR(SubstituteNode(graph, conv, {to_nchw->output(0)}));
   // The MatMul computes the convolution: it carries the Conv's name from now on.
   if (conv_name.empty()) return absl::OkStatus();

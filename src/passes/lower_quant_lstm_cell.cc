@@ -40,7 +40,9 @@ struct QuantizerAttrs {
 
 absl::StatusOr<int64_t> RequiredFlag(const Node& node, const std::string& name) {
   const Attribute* a = node.attr(name);
-  if (a == nullptr) return NodeError(node, absl::StrCat("required attribute '", name, "' is missing"));
+  if (a == nullptr) {
+    return NodeError(node, absl::StrCat("required attribute '", name, "' is missing"));
+  }
   if (a->type() != Attribute::Type::kInt || (a->i() != 0 && a->i() != 1)) {
     return NodeError(node, absl::StrCat("attribute '", name, "' must be the int 0 or 1"));
   }
@@ -101,12 +103,13 @@ class Lowering {
     }
     ASSIGN_OR_RETURN(Value * fc, BodyNode("Mul", {act[ql::kForgetGate], c}, "f_mul_c"));
     ASSIGN_OR_RETURN(fc, BodyQuant(fc, ql::kCellState, "f_mul_c_quant"));
-    ASSIGN_OR_RETURN(Value * ig, BodyNode("Mul", {act[ql::kInputGate], act[ql::kCellGate]}, "i_mul_g"));
+    ASSIGN_OR_RETURN(Value * ig,
+                     BodyNode("Mul", {act[ql::kInputGate], act[ql::kCellGate]}, "i_mul_g"));
     ASSIGN_OR_RETURN(ig, BodyQuant(ig, ql::kCellState, "i_mul_g_quant"));
     ASSIGN_OR_RETURN(Value * c_sum, BodyNode("Add", {fc, ig}, "c_sum"));
     ASSIGN_OR_RETURN(Value * c_new, BodyQuant(c_sum, ql::kCellState, "c_next"));
-    ASSIGN_OR_RETURN(Value * c_tanh, BodyNode("Tanh", {c_new}, "c_tanh"));
-    ASSIGN_OR_RETURN(c_tanh, BodyQuant(c_tanh, ql::kHiddenStateTanh, "c_tanh_quant"));
+    ASSIGN_OR_RETURN(Value * c_tanh, BodyNode("Tanh", {c_new}, "state_tanh"));
+    ASSIGN_OR_RETURN(c_tanh, BodyQuant(c_tanh, ql::kHiddenStateTanh, "state_tanh_quant"));
     ASSIGN_OR_RETURN(Value * h_mul, BodyNode("Mul", {act[ql::kOutputGate], c_tanh}, "o_mul_tanh"));
     ASSIGN_OR_RETURN(Value * h_new, BodyQuant(h_mul, ql::kOutput, "h_next"));
     ASSIGN_OR_RETURN(Value * h_seq, BodyNode("Identity", {h_new}, "h_seq"));
@@ -146,9 +149,10 @@ class Lowering {
   // The preconditions, with errors naming the node and the tensor or attribute.
   absl::Status Check() {
     if (cell_.num_inputs() != ql::kNumInputs) {
-      return NodeError(cell_, absl::StrCat("has ", cell_.num_inputs(), " inputs, expected ",
-                                           ql::kNumInputs, " (x, h0, c0, 8 weights, 4 biases, "
-                                           "11 x (scale, zero point, bit width))"));
+      return NodeError(
+          cell_, absl::StrCat("has ", cell_.num_inputs(), " inputs, expected ", ql::kNumInputs,
+                              " (x, h0, c0, 8 weights, 4 biases, "
+                              "11 x (scale, zero point, bit width))"));
     }
     for (int i = 0; i < ql::kNumInputs; ++i) {
       if (cell_.input(i) == nullptr) {
@@ -175,7 +179,8 @@ class Lowering {
     }
     if (model_.OpsetVersion("") >= 0 && model_.OpsetVersion("") < 9) {
       return NodeError(cell_, absl::StrCat("lowering needs Scan (opset >= 9), the model imports "
-                                           "opset ", model_.OpsetVersion("")));
+                                           "opset ",
+                                           model_.OpsetVersion("")));
     }
     return absl::OkStatus();
   }
@@ -185,8 +190,8 @@ class Lowering {
     return node;
   }
 
-  absl::StatusOr<Value*> AddQuant(Graph& g, Value* x, Value* scale, Value* zero_point,
-                                  Value* bits, int q, const std::string& role) {
+  absl::StatusOr<Value*> AddQuant(Graph& g, Value* x, Value* scale, Value* zero_point, Value* bits,
+                                  int q, const std::string& role) {
     ASSIGN_OR_RETURN(Node * quant,
                      g.AddNodeWithNewOutputs("Quant", kQonnxDomain, prefix_ + "_" + role,
                                              {x, scale, zero_point, bits}, {prefix_ + "_" + role}));
@@ -207,7 +212,8 @@ class Lowering {
       ASSIGN_OR_RETURN(Tensor t, Transposed(*data));
       ASSIGN_OR_RETURN(result, AddConstant(graph_, w->name() + "_T", std::move(t)));
       AnnotateDerivedConstant(*w, result);
-    } else if (Node* p = w->producer(); p != nullptr && IsQuant(*p) && PerTensorQuantOfConstant(*p)) {
+    } else if (Node* p = w->producer();
+               p != nullptr && IsQuant(*p) && PerTensorQuantOfConstant(*p)) {
       const Value* src = p->input(0);
       ASSIGN_OR_RETURN(Tensor t, Transposed(*ConstantData(src)));
       ASSIGN_OR_RETURN(Value * src_t, AddConstant(graph_, src->name() + "_T", std::move(t)));
@@ -220,9 +226,9 @@ class Lowering {
       for (const auto& [name, attr] : p->attributes()) quant->SetAttr(name, attr.Clone(&graph_));
       result = quant->output(0);
     } else {
-      ASSIGN_OR_RETURN(Node * t, graph_.AddNodeWithNewOutputs("Transpose", "",
-                                                              prefix_ + "_" + role + "_T", {w},
-                                                              {prefix_ + "_" + role + "_T"}));
+      ASSIGN_OR_RETURN(
+          Node * t, graph_.AddNodeWithNewOutputs("Transpose", "", prefix_ + "_" + role + "_T", {w},
+                                                 {prefix_ + "_" + role + "_T"}));
       Origin(t)->SetAttr("perm", Attribute::Ints({1, 0}));
       result = t->output(0);
     }
@@ -251,8 +257,8 @@ class Lowering {
     TensorType type;
     type.elem = ElementType::kFloat;
     type.shape = std::move(shape);
-    ASSIGN_OR_RETURN(Value * v,
-                     body_->AddValue(body_->UniqueValueName(prefix_ + "_" + role), std::move(type)));
+    ASSIGN_OR_RETURN(
+        Value * v, body_->AddValue(body_->UniqueValueName(prefix_ + "_" + role), std::move(type)));
     body_->AddInput(v);
     return v;
   }
@@ -265,8 +271,8 @@ class Lowering {
 
   absl::StatusOr<Value*> BodyNode(const std::string& op, const std::vector<Value*>& inputs,
                                   const std::string& role) {
-    ASSIGN_OR_RETURN(Node * node, body_->AddNodeWithNewOutputs(op, "", prefix_ + "_" + role,
-                                                               inputs, {prefix_ + "_" + role}));
+    ASSIGN_OR_RETURN(Node * node, body_->AddNodeWithNewOutputs(op, "", prefix_ + "_" + role, inputs,
+                                                               {prefix_ + "_" + role}));
     return Origin(node)->output(0);
   }
 
@@ -278,10 +284,10 @@ class Lowering {
       if (p == nullptr) {
         static constexpr const char* kPart[3] = {"scale", "zero_point", "bit_width"};
         const Tensor* data = ConstantData(cell_.input(ql::ScaleIndex(q) + part));
-        ASSIGN_OR_RETURN(p, AddConstant(*body_,
-                                        absl::StrCat(prefix_, "_", ql::QuantizerName(q), "_",
-                                                     kPart[part]),
-                                        *data));
+        ASSIGN_OR_RETURN(
+            p,
+            AddConstant(*body_, absl::StrCat(prefix_, "_", ql::QuantizerName(q), "_", kPart[part]),
+                        *data));
       }
       params[part] = p;
     }
@@ -301,7 +307,8 @@ class Lowering {
     ASSIGN_OR_RETURN(Value * acc, BodyNode("Add", {sum, bias}, n + "_acc"));
     ASSIGN_OR_RETURN(acc, BodyQuant(acc, ql::AccQuantizer(g), n + "_acc_quant"));
     const std::string op = g == ql::kCellGate ? "Tanh" : "Sigmoid";
-    ASSIGN_OR_RETURN(Value * act, BodyNode(op, {acc}, n + (g == ql::kCellGate ? "_tanh" : "_sigmoid")));
+    ASSIGN_OR_RETURN(Value * act,
+                     BodyNode(op, {acc}, n + (g == ql::kCellGate ? "_tanh" : "_sigmoid")));
     return BodyQuant(act, ql::ActQuantizer(g),
                      n + (g == ql::kCellGate ? "_tanh_quant" : "_sigmoid_quant"));
   }

@@ -76,6 +76,7 @@ absl::StatusOr<bool> RewriteAfterTranspose(Graph& graph, Node* pool, const NhwcP
   ASSIGN_OR_RETURN(Node * back,
                    AddReplacementNode(graph, *pool, "Transpose", "nchw", {nhwc->output(0)}));
   back->SetAttr("perm", Attribute::Ints(kNhwcToNchw));
+  back->output(0)->type() = pool->output(0)->type();  // same values: types known in this run
   const std::vector<Value*> outputs =
       pool->num_outputs() == 1 ? std::vector<Value*>{back->output(0)}
                                : std::vector<Value*>{back->output(0), nullptr};
@@ -96,6 +97,7 @@ absl::StatusOr<bool> RewriteBeforeTranspose(Graph& graph, Node* pool, const Nhwc
                    AddReplacementNode(graph, *t, "Transpose", "moved", {pool->input(0)}));
   to_nhwc->SetAttr("perm", Attribute::Ints(kNchwToNhwc));
   ASSIGN_OR_RETURN(Node * nhwc, AddMaxPoolNhwc(graph, *pool, a, to_nhwc->output(0)));
+  nhwc->output(0)->type() = t->output(0)->type();  // same values: types known in this run
   RETURN_IF_ERROR(SubstituteNode(graph, t, {nhwc->output(0)}));
   RETURN_IF_ERROR(RemoveIfUnused(graph, pool).status());
   if (!name.empty()) RETURN_IF_ERROR(graph.RenameNode(nhwc, name));

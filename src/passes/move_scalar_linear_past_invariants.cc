@@ -20,11 +20,19 @@ bool IsInvariant(const Node& node) {
 absl::StatusOr<bool> Rewrite(Graph& graph, Node* node, PassContext&) {
   for (const char* op : {"Mul", "Add"}) {
     std::optional<ConstantOperand> linear = MatchConstantOperand(node, op);
-    if (!linear || linear->data->size() != 1) continue;
-    if (!BroadcastKeepsShape(*linear->data, linear->x->type().shape)) continue;
+    if (!linear || !BroadcastKeepsShape(*linear->data, linear->x->type().shape)) continue;
     Value* t = linear->node->output(0);
     Node* f = SingleConsumer(*t);
-    if (f == nullptr || !IsInvariant(*f) || f->input(0) != t) continue;
+    if (f == nullptr || f->input(0) != t) continue;
+    if (f->op_type() == "Shape" && f->domain().empty()) {
+      // Shape sees only the shape, which the op keeps: it can read x, whatever c is.
+      f->SetInput(0, linear->x);
+      Value* old_param = linear->param;
+      RETURN_IF_ERROR(graph.RemoveNode(linear->node));
+      RETURN_IF_ERROR(RemoveIfDeadInitializer(graph, old_param));
+      return true;
+    }
+    if (linear->data->size() != 1 || !IsInvariant(*f)) continue;
     const float c = linear->data->data<float>()[0];
     RETURN_IF_ERROR(MoveLinearPastNode(graph, *linear, f, 0, FloatTensor({}, {c})));
     return true;

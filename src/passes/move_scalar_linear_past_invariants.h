@@ -7,6 +7,8 @@
 //   after:   u = Reshape(x, shape)
 //            y = Mul(u, c)          c as a rank-0 constant
 //
+// A Shape that is t's only reader reads x instead and the Mul/Add is removed (for any constant c
+// that keeps x's shape, not only a scalar).
 // Exact for the data-movement ops. Float-inexact for GlobalAveragePool (mean(x * c) vs mean(x) * c,
 // mean(x + c) vs mean(x) + c; exact for a power-of-two scale).
 // Preconditions: c is a float32 constant with one element that does not change x's shape; t is

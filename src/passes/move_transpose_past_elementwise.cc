@@ -156,6 +156,7 @@ absl::StatusOr<bool> MovePast(Graph& graph, const Model& model, Node* t, const P
   ASSIGN_OR_RETURN(Node * back,
                    AddReplacementNode(graph, *op, "Transpose", "transpose", {moved->output(0)}));
   back->SetAttr("perm", Attribute::Ints(perm));
+  back->output(0)->type() = op->output(0)->type();  // same values: types known in this run
   RETURN_IF_ERROR(SubstituteNode(graph, op, {back->output(0)}));
   if (!name.empty()) RETURN_IF_ERROR(graph.RenameNode(moved, name));
   RETURN_IF_ERROR(RemoveIfUnused(graph, t).status());

@@ -32,6 +32,7 @@
 #include "src/passes/move_mul_past_fork.h"
 #include "src/passes/move_mul_past_maxpool.h"
 #include "src/passes/move_scalar_add_past_matmul.h"
+#include "src/passes/move_scalar_linear_into_scan.h"
 #include "src/passes/move_scalar_linear_past_invariants.h"
 #include "src/passes/move_scalar_mul_past_conv.h"
 #include "src/passes/move_scalar_mul_past_matmul.h"
@@ -98,6 +99,7 @@ PassRegistry MakeBuiltinRegistry() {
   r.AddPass<GiveReadableNamesPass>();
   r.AddPass<MoveMulPastMaxPoolPass>();
   r.AddPass<MoveScalarLinearPastInvariantsPass>();
+  r.AddPass<MoveScalarLinearIntoScanPass>();
   r.AddPass<AbsorbSignBiasIntoMultiThresholdPass>();
   r.AddPass<MoveAddPastMulPass>();
   r.AddPass<MoveScalarAddPastMatMulPass>();
@@ -149,8 +151,9 @@ PassRegistry MakeBuiltinRegistry() {
                   Once({"round-and-clip-thresholds"})}});
   r.AddPipeline({"lower-conv",
                  "Conv to Im2Col + MatMul and MaxPool in NHWC, layout transposes absorbed",
-                 {Once({"infer-types", "lower-conv-to-matmul", "make-maxpool-nhwc"}),
-                  FixedPoint({"move-transpose-past-elementwise", "cancel-transposes",
+                 {Once({"infer-types", "lower-conv-to-matmul"}),
+                  FixedPoint({"make-maxpool-nhwc", "move-transpose-past-elementwise",
+                              "cancel-transposes",
                               "absorb-transpose-into-flatten", "remove-identity",
                               "remove-dead-code"})}});
   r.AddPipeline({"frontend",

@@ -124,5 +124,34 @@ TEST(HoistScanScalesTest, RuntimeInitialStateKeepsTheStateButHoistsOutputs) {
   testing::ExpectEquivalent(*before, *model, 16);
 }
 
+TEST(HoistScanScalesTest, ScanInputScaleMovesIntoTheBody) {
+  auto model = Parse(R"ONNX(
+  <ir_version: 8, opset_import: ["" : 17, "qonnx.custom_op.general" : 1]>
+  g (float[5, 1, 4] xs) => (float[1, 4] final)
+  <float scale = {0.37}, float[1, 4] init = {0, 0, 0, 0}>
+  {
+    xs_scaled = Mul(xs, scale)
+    final = Scan <num_scan_inputs = 1,
+        body = b (float[1, 4] h_in, float[1, 4] x_in) => (float[1, 4] h_out)
+        <float[1, 3] thr = {-0.5, 0.25, 1.0}> {
+          s = Add(h_in, x_in)
+          h_out = qonnx.custom_op.general.MultiThreshold <out_dtype = "UINT2", data_layout = "NC">
+              (s, thr)
+        }> (init, xs_scaled)
+  })ONNX");
+  ASSERT_NE(model, nullptr);
+  model->graph->FindValue("xs")->type().dtype = DataType::Int(4);
+  model->graph->FindValue("xs")->type().dtype_annotated = true;
+  ASSERT_TRUE(InferModelTypes(*model).ok());
+  std::unique_ptr<Model> before = model->Clone();
+  ASSERT_TRUE(Hoist(*model).ok());
+  Node* scan = FindScan(*model);
+  EXPECT_EQ(scan->input(1)->name(), "xs");
+  const Graph& body = *scan->subgraphs().at(0);
+  EXPECT_THAT(OpTypes(body), UnorderedElementsAre("Mul", "Add", "MultiThreshold"));
+  EXPECT_EQ(body.inputs()[1]->type().dtype.Name(), "INT4");  // slices of xs
+  testing::ExpectEquivalent(*before, *model, 16);
+}
+
 }  // namespace
 }  // namespace finngl

@@ -315,7 +315,8 @@ TEST(LowerConvTest, WarnsAboutConvolutionsItCannotLower) {
   std::vector<Case> cases;
   {
     Builder b;
-    Node* conv = b.Op("Conv", {b.Input("x", {1, 4, 5, 5}), b.Const("w", RandomTensor({6, 2, 3, 3}))});
+    Node* conv =
+        b.Op("Conv", {b.Input("x", {1, 4, 5, 5}), b.Const("w", RandomTensor({6, 2, 3, 3}))});
     conv->SetAttr("group", Attribute::Int(2));
     b.Output(conv->output(0));
     cases.push_back({"grouped", b.Finish(),
@@ -345,7 +346,8 @@ TEST(LowerConvTest, WarnsAboutConvolutionsItCannotLower) {
   }
   {
     Builder b;
-    Node* conv = b.Op("Conv", {b.Input("x", {1, 2, 1, 5}), b.Const("w", RandomTensor({3, 2, 3, 3}))});
+    Node* conv =
+        b.Op("Conv", {b.Input("x", {1, 2, 1, 5}), b.Const("w", RandomTensor({3, 2, 3, 3}))});
     conv->SetAttr("pads", Attribute::Ints({1, 1, 1, 1}));
     b.Output(conv->output(0));
     cases.push_back({"dummy height", b.Finish(), "the input height is 1"});
@@ -361,6 +363,22 @@ TEST(LowerConvTest, WarnsAboutConvolutionsItCannotLower) {
     EXPECT_THAT(ctx.warnings[0], HasSubstr("lower-conv-to-matmul: "));
     EXPECT_THAT(ctx.warnings[0], HasSubstr(c.warning));
   }
+}
+
+TEST(LowerConvTest, ConsecutiveConvolutionsAreLoweredInOneRun) {
+  Builder b;
+  Value* x = b.Input("x", {1, 2, 6, 6}, DataType::Int(4));
+  Node* c1 = b.Op("Conv", {x, b.Const("w1", RandomTensor({3, 2, 3, 3}, -4, 3), DataType::Int(3))});
+  c1->SetAttr("pads", Attribute::Ints({1, 1, 1, 1}));
+  Node* c2 = b.Op("Conv", {c1->output(0),
+                           b.Const("w2", RandomTensor({2, 3, 2, 2}, -4, 3), DataType::Int(3))});
+  b.Output(c2->output(0));
+  std::unique_ptr<Model> model = b.Finish();
+  PassContext ctx;
+  RunAndCheck(*model, {"lower-conv-to-matmul", "cancel-transposes"}, {}, &ctx);
+  EXPECT_THAT(ctx.warnings, IsEmpty());
+  EXPECT_THAT(OpTypes(*model),
+              ElementsAre("Transpose", "Im2Col", "MatMul", "Im2Col", "MatMul", "Transpose"));
 }
 
 TEST(LowerConvTest, NoWarningWithoutConvolutions) {
@@ -441,7 +459,7 @@ TEST(MakeMaxPoolNhwcTest, LeavesOtherMaxPools) {
   EXPECT_FALSE(*changed);
 }
 
-// ============================================================================ move-transpose-past-elementwise
+// ============================================================ move-transpose-past-elementwise
 
 TEST(MoveTransposeTest, PastUnaryPerChannelConstantsAndMultiThreshold) {
   Builder b;
@@ -522,7 +540,7 @@ TEST(MoveTransposeTest, LeavesOpsItCannotPass) {
   EXPECT_EQ(model->graph->initializers().size(), 2u);  // no permuted constants left behind
 }
 
-// ============================================================================ absorb-transpose-into-flatten
+// ============================================================== absorb-transpose-into-flatten
 
 std::unique_ptr<Model> FlattenModel(bool reshape, bool integer) {
   Builder b;

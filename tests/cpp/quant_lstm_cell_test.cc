@@ -5,6 +5,8 @@
 // Scan on the same random inputs; outputs must be bit-identical) over quantizer settings, CIFG,
 // layouts and the three weight forms. Bit-exactness against Brevitas itself is checked in
 // tests/python/test_quant_lstm_cell.py.
+#include "src/ops/quant_lstm_cell.h"
+
 #include <cmath>
 #include <memory>
 #include <random>
@@ -16,7 +18,6 @@
 #include "src/base/status.h"
 #include "src/exec/executor.h"
 #include "src/ops/infer.h"
-#include "src/ops/quant_lstm_cell.h"
 #include "src/ops/registry.h"
 #include "src/ops/verify.h"
 #include "src/passes/pass_manager.h"
@@ -27,8 +28,8 @@ namespace finngl {
 namespace {
 
 namespace ql = quant_lstm;
-using ::testing::HasSubstr;
 using testing::ExpectEquivalent;
+using ::testing::HasSubstr;
 
 // How the weights reach the cell.
 enum class WeightForm {
@@ -55,17 +56,17 @@ struct CellConfig {
   int weight_bits = 8;
   // In ql::Quantizer order.
   std::vector<QuantizerConfig> quantizers = {
-      {0.0213f, 8, true},              // output
-      {0.0371f, 8, true},              // cell_state
-      {0.0517f, 8, true},              // input_acc
-      {0.0433f, 8, true},              // forget_acc
-      {0.0612f, 8, true},              // cell_acc
-      {0.0477f, 8, true},              // output_acc
-      {0.0038f, 8, false},             // input_sigmoid
-      {0.00391f, 8, false},            // forget_sigmoid
-      {0.00787f, 8, true},             // cell_tanh
-      {0.00389f, 8, false},            // output_sigmoid
-      {0.0078f, 8, true},              // hidden_state_tanh
+      {0.0213f, 8, true},    // output
+      {0.0371f, 8, true},    // cell_state
+      {0.0517f, 8, true},    // input_acc
+      {0.0433f, 8, true},    // forget_acc
+      {0.0612f, 8, true},    // cell_acc
+      {0.0477f, 8, true},    // output_acc
+      {0.0038f, 8, false},   // input_sigmoid
+      {0.00391f, 8, false},  // forget_sigmoid
+      {0.00787f, 8, true},   // cell_tanh
+      {0.00389f, 8, false},  // output_sigmoid
+      {0.0078f, 8, true},    // hidden_state_tanh
   };
   uint32_t seed = 7;
 };
@@ -77,10 +78,12 @@ CellConfig LowBitConfig() {
   CellConfig c;
   c.weight_bits = 4;
   c.quantizers = {
-      {0.071f, 6, true},           {0.13f, 6, true, true},     {0.21f, 6, true},
-      {0.19f, 6, true, false, "FLOOR"}, {0.23f, 6, true, true}, {0.17f, 6, true},
-      {0.0633f, 4, false},         {0.0651f, 4, false, true},  {0.031f, 8, true, true},
-      {0.0667f, 4, false, false, "HALF_UP"}, {0.0312f, 8, true},
+      {0.071f, 6, true},       {0.13f, 6, true, true},
+      {0.21f, 6, true},        {0.19f, 6, true, false, "FLOOR"},
+      {0.23f, 6, true, true},  {0.17f, 6, true},
+      {0.0633f, 4, false},     {0.0651f, 4, false, true},
+      {0.031f, 8, true, true}, {0.0667f, 4, false, false, "HALF_UP"},
+      {0.0312f, 8, true},
   };
   return c;
 }
@@ -101,7 +104,9 @@ Tensor RandomTensor(std::vector<int64_t> dims, float lo, float hi, std::mt19937&
 
 Node* AddQuant(Graph& g, Value* x, float scale, int bits, bool is_signed, bool narrow,
                const std::string& name, std::vector<int64_t> scale_dims = {}) {
-  Value* s = *g.AddInitializer(name + "_scale", Tensor::FromVector<float>(Dims(scale_dims.begin(), scale_dims.end()), {scale}));
+  Value* s = *g.AddInitializer(
+      name + "_scale",
+      Tensor::FromVector<float>(Dims(scale_dims.begin(), scale_dims.end()), {scale}));
   Value* z = *g.AddInitializer(name + "_zp", Tensor::Scalar<float>(0.0f));
   Value* b = *g.AddInitializer(name + "_bits", Tensor::Scalar<float>(static_cast<float>(bits)));
   Node* q = *g.AddNodeWithNewOutputs("Quant", kQonnxDomain, name, {x, s, z, b}, {name + "_out"});
@@ -174,7 +179,8 @@ Node* AddCell(Graph& g, const CellConfig& cfg, Value* x, Value* h0, Value* c0,
   }
   for (int q = 0; q < ql::kNumQuantizers; ++q) {
     const std::string qname = name + "_" + ql::QuantizerName(q);
-    in[ql::ScaleIndex(q)] = *g.AddInitializer(qname + "_scale", Tensor::Scalar<float>(cfg.quantizers[q].scale));
+    in[ql::ScaleIndex(q)] =
+        *g.AddInitializer(qname + "_scale", Tensor::Scalar<float>(cfg.quantizers[q].scale));
     in[ql::ZeroPointIndex(q)] = *g.AddInitializer(qname + "_zp", Tensor::Scalar<float>(0.0f));
     in[ql::BitWidthIndex(q)] = *g.AddInitializer(
         qname + "_bits", Tensor::Scalar<float>(static_cast<float>(cfg.quantizers[q].bits)));
@@ -292,9 +298,8 @@ TEST(QuantLstmCellOpTest, MissingAttributeIsNamed) {
   Node* cell = m->graph->FindNode("cell");
   cell->RemoveAttr("output_sigmoid_narrow_range");
   absl::Status v = VerifyNodeSchema(*cell, m.get());
-  EXPECT_THAT(std::string(v.message()),
-              HasSubstr("node 'cell' (QuantLSTMCell): required attribute "
-                        "'output_sigmoid_narrow_range' is missing"));
+  EXPECT_THAT(std::string(v.message()), HasSubstr("node 'cell' (QuantLSTMCell): required attribute "
+                                                  "'output_sigmoid_narrow_range' is missing"));
   absl::Status s = InferModelTypes(*m);
   EXPECT_THAT(std::string(s.message()),
               HasSubstr("node 'cell' (QuantLSTMCell): required attribute "
@@ -337,7 +342,8 @@ TEST(QuantLstmCellOpTest, NonConstantQuantizerParameterIsNamed) {
 TEST(QuantLstmCellOpTest, PerChannelQuantizerParameterIsRejected) {
   auto m = CellModel(CellConfig{}, /*infer=*/false);
   Graph& g = *m->graph;
-  Value* scale = *g.AddInitializer("per_channel", Tensor::FromVector<float>({6}, {1, 1, 1, 1, 1, 1}));
+  Value* scale =
+      *g.AddInitializer("per_channel", Tensor::FromVector<float>({6}, {1, 1, 1, 1, 1, 1}));
   g.FindNode("cell")->SetInput(ql::ScaleIndex(ql::kInputAcc), scale);
   EXPECT_THAT(std::string(InferModelTypes(*m).message()),
               HasSubstr("input 'per_channel' (input_acc scale) must hold a single value"));
@@ -571,12 +577,14 @@ TEST_P(LowerQuantLstmCellEquivalenceTest, ScanEqualsTheCellBitForBit) {
   const Node* scan = Find(*m->graph, "Scan");
   ASSERT_NE(scan, nullptr);
   EXPECT_EQ(scan->has_attr("scan_input_axes"), cfg.batch_first);
-  EXPECT_EQ(scan->GetInts("scan_output_directions", {0}), std::vector<int64_t>{cfg.reverse ? 1 : 0});
+  EXPECT_EQ(scan->GetInts("scan_output_directions", {0}),
+            std::vector<int64_t>{cfg.reverse ? 1 : 0});
   const Graph& body = *scan->subgraphs()[0];
   EXPECT_EQ(Count(body, "MatMul"), cfg.cifg ? 6 : 8);
   EXPECT_EQ(Count(body, "Quant"), cfg.cifg ? 11 : 13);
   EXPECT_EQ(Count(body, "Sub"), cfg.cifg ? 1 : 0);
-  EXPECT_EQ(Count(*m->graph, "Transpose"), cfg.weights == WeightForm::kRuntime ? (cfg.cifg ? 6 : 8) : 0);
+  EXPECT_EQ(Count(*m->graph, "Transpose"),
+            cfg.weights == WeightForm::kRuntime ? (cfg.cifg ? 6 : 8) : 0);
   ExpectEquivalent(*before, *m, 25);
 }
 

@@ -286,6 +286,42 @@ TEST(StreamlineCnnTest, ConvMaxPoolFlattenStreamlineToIntegerOnly) {
   }
 }
 
+// The registered `streamline` pipeline (the lead's order, with absorb-chain-into-multithreshold)
+// must do the same on these models.
+TEST(StreamlinePipelineTest, RegisteredPipelineStreamlinesTheTestModelsExactly) {
+  for (bool ordinary : {false, true}) {
+    for (int model = 0; model < 3; ++model) {
+      SCOPED_TRACE(::testing::Message() << "ordinary=" << ordinary << " model=" << model);
+      MlpConfig c;
+      c.negative_channels = true;
+      c.output_activation = model != 1;
+      if (ordinary) {
+        c.s_in = 0.2371f;
+        c.s_hidden = 0.1173f;
+        c.s_out = 0.3f;
+      }
+      auto m = model == 2 ? Cnn(c) : Mlp(c);
+      std::unique_ptr<Model> before = m->Clone();
+      PassContext ctx;
+      auto changed = PassManager().RunPipeline(*m, "streamline", ctx);
+      ASSERT_TRUE(changed.ok()) << changed.status();
+      ExpectIntegerOnly(*m);
+      int64_t total = 0;
+      double max_difference = 0;
+      const int64_t mismatches =
+          CountMismatches(*before, *m, testing::UniformInputs(*before, 1000, -2.5f, 2.5f, 5),
+                          &total, &max_difference);
+      std::cout << "[streamline] pipeline 'streamline', "
+                << (ordinary ? "ordinary" : "power-of-two") << " scales, "
+                << (model == 2 ? "CNN" : "MLP") << (model == 1 ? " without output quantizer" : "")
+                << ": " << mismatches << " of " << total << " outputs differ (largest difference "
+                << max_difference << ")\n";
+      if (!ordinary || model != 1) EXPECT_EQ(mismatches, 0);
+      EXPECT_LE(max_difference, 1e-5);
+    }
+  }
+}
+
 // ============================================================================ integer-only checker
 
 std::vector<std::string> Violations(const Model& m) {
@@ -300,6 +336,18 @@ TEST(IntegerOnlyTest, IntegerMatMulWithFinalScaleAndBiasPasses) {
   Value* t = b.Op("t", "MatMul", {x, b.Const("W", {3, 2}, {1, 2, 3, 4, 5, 6}, DataType::Int(4))});
   Value* u = b.Op("u", "Mul", {t, b.Const("s", {2}, {0.5f, 0.1f})});
   b.Output(b.Op("y", "Add", {u, b.Const("c", {2}, {0.25f, 1})}));
+  auto m = b.Build();
+  EXPECT_THAT(Violations(*m), IsEmpty());
+}
+
+TEST(IntegerOnlyTest, TailMayReachTheOutputThroughDataMovement) {
+  GraphBuilder b;
+  Value* x = b.Input("x", {2, 3}, DataType::Int(8));
+  Value* t = b.Op("t", "MatMul", {x, b.Const("W", {3, 2}, {1, 2, 3, 4, 5, 6}, DataType::Int(4))});
+  Value* u = b.Op("u", "Mul", {t, b.Const("s", {2}, {0.5f, 0.1f})});
+  Value* r = b.Op("r", "Reshape", {u, b.Int64s("shape", {4})});
+  Value* v = b.Op("v", "Add", {r, b.Scalar("c", 0.25f)});
+  b.Output(b.Op("y", "Identity", {v}));
   auto m = b.Build();
   EXPECT_THAT(Violations(*m), IsEmpty());
 }

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -356,8 +357,22 @@ TEST(MoveLinearPastEltwiseAddTest, BiasesAreSummedBehindTheSum) {
   EXPECT_THAT(ConstInput(m->graph->outputs()[0]->producer(), 1), ElementsAre(1.5f, 0, 3, 5));
 }
 
-TEST(MoveLinearPastEltwiseAddTest, LeavesDifferentScalesAlone) {
-  auto m = EltwiseAdd("Mul", {0.5f, 0.25f, 2, 1}, {0.5f, 0.25f, 2, 2});
+TEST(MoveLinearPastEltwiseAddTest, CommensurableScalesShareTheSmallerOne) {
+  for (bool swapped : {false, true}) {
+    const std::vector<float> big = {0.5f, 0.25f, 2, 1}, small = {0.125f, 0.25f, 0.5f, 0.5f};
+    auto m = swapped ? EltwiseAdd("Mul", small, big) : EltwiseAdd("Mul", big, small);
+    RewriteAndCheck(*m, "move-linear-past-eltwise-add");
+    ASSERT_THAT(OpTypes(*m->graph), ElementsAre("Mul", "Add", "Mul"));
+    Node* ratio = FindOp(*m->graph, "Mul", 0);
+    EXPECT_EQ(ratio->input(0)->name(), swapped ? "x2" : "x1");
+    EXPECT_THAT(ConstInput(ratio, 1), ElementsAre(4, 1, 4, 2));
+    EXPECT_TRUE(ratio->output(0)->type().dtype.IsInteger());  // an integer Mul
+    EXPECT_THAT(ConstInput(FindOp(*m->graph, "Mul", 1), 1), ElementsAreArray(small));
+  }
+}
+
+TEST(MoveLinearPastEltwiseAddTest, LeavesIncommensurableScalesAlone) {
+  auto m = EltwiseAdd("Mul", {0.5f, 0.25f, 2, 1}, {0.3f, 0.25f, 2, 1});
   ExpectNoRewrite(*m, "move-linear-past-eltwise-add");
 }
 
@@ -853,6 +868,93 @@ TEST(StreamlineInScanTest, AbsorbsIntoThresholdsInsideTheBody) {
   // The main graph's thresholds are untouched (the body gets its own).
   ASSERT_NE(m->graph->FindValue("T"), nullptr);
   EXPECT_THAT(ConstantData(m->graph->FindValue("T"))->ToDoubles(), ElementsAre(0.5, 1.5, 2.5));
+}
+
+// A Scan over xs scaled by `scale` outside the loop; the body thresholds each slice. With
+// `scale_state` the scaled tensor is the initial state instead.
+std::unique_ptr<Model> ScanOverScaledSequence(std::vector<float> scale, bool scale_state) {
+  auto m = std::make_unique<Model>();
+  m->opset_imports = {{"", 17}, {kQonnxDomain, 1}};
+  Graph& g = *m->graph;
+  Value* s0 = *g.AddValue("s0", testing::FloatTypeOf({1, 4}));
+  Value* xs = *g.AddValue("xs", testing::FloatTypeOf({3, 1, 4}, DataType::Int(8)));
+  g.AddInput(s0);
+  g.AddInput(xs);
+  Value* c = *g.AddInitializer(
+      "c", Tensor::FromVector<float>({static_cast<int64_t>(scale.size())}, scale));
+  Node* mul = *g.AddNodeWithNewOutputs("Mul", "", "scale", {scale_state ? s0 : xs, c}, {"t"});
+  auto body = std::make_unique<Graph>("body", &g);
+  Value* s = *body->AddValue("s", testing::FloatTypeOf({1, 4}));
+  Value* x = *body->AddValue("x", testing::FloatTypeOf({1, 4}));
+  body->AddInput(s);
+  body->AddInput(x);
+  Value* t = *body->AddInitializer("T", Tensor::FromVector<float>({1, 3}, {-3.1f, 0.2f, 7.5f}));
+  Node* mt = *body->AddNodeWithNewOutputs("MultiThreshold", kQonnxDomain, "b_mt", {x, t}, {"q"});
+  mt->SetAttr("out_dtype", Attribute::String("UINT2"));
+  mt->SetAttr("data_layout", Attribute::String("NC"));
+  Node* copy = *body->AddNodeWithNewOutputs("Identity", "", "b_copy", {s}, {"s_next"});
+  body->AddOutput(copy->output(0));
+  body->AddOutput(mt->output(0));
+  Value* s_final = *g.AddValue("s_final");
+  Value* qs = *g.AddValue("qs");
+  std::vector<Value*> inputs = {scale_state ? mul->output(0) : s0,
+                                scale_state ? xs : mul->output(0)};
+  Node* scan = *g.AddNode("Scan", "", "scan", inputs, {s_final, qs});
+  scan->SetAttr("num_scan_inputs", Attribute::Int(1));
+  scan->SetAttr("body", Attribute::FromGraph(std::move(body)));
+  g.AddOutput(s_final);
+  g.AddOutput(qs);
+  EXPECT_TRUE(InferModelTypes(*m).ok());
+  return m;
+}
+
+TEST(MoveScalarLinearIntoScanTest, ScaleMovesIntoTheBodyAndOnIntoItsThresholds) {
+  auto m = ScanOverScaledSequence({0.3f}, false);
+  std::unique_ptr<Model> before = m->Clone();
+  RewriteAndCheck(*m, "move-scalar-linear-into-scan");
+  Node* scan = FindOp(*m->graph, "Scan");
+  EXPECT_EQ(scan->input(1)->name(), "xs");
+  EXPECT_EQ(CountOps(*m->graph, "Mul"), 0);
+  Graph* body = scan->subgraphs().at(0);
+  Node* mul = FindOp(*body, "Mul");
+  ASSERT_NE(mul, nullptr);
+  EXPECT_EQ(mul->input(0)->name(), "x");
+  EXPECT_EQ(FindOp(*body, "MultiThreshold")->input(0), mul->output(0));
+  // The slices are INT8 now, so the body becomes integer-only.
+  EXPECT_EQ(body->inputs()[1]->type().dtype, DataType::Int(8));
+  RewriteAndCheck(*m, "absorb-mul-into-multithreshold");
+  RewriteAndCheck(*m, "round-and-clip-thresholds");
+  EXPECT_EQ(CountOps(*body, "Mul"), 0);
+  EXPECT_TRUE(FindOp(*body, "MultiThreshold")->input(1)->type().dtype.IsInteger());
+  // Every INT8 sequence value, against the original model.
+  std::vector<float> all;
+  for (int v = -128; v < 128; ++v) all.push_back(static_cast<float>(v));
+  std::vector<std::vector<Tensor>> sets;
+  for (int i = 0; i < 256; i += 12) {
+    std::vector<float> seq(all.begin() + i, all.begin() + std::min(i + 12, 256));
+    seq.resize(12, 0);
+    sets.push_back({Tensor::FromVector<float>({1, 4}, {0, 0, 0, 0}),
+                    Tensor::FromVector<float>({3, 1, 4}, seq)});
+  }
+  EXPECT_EQ(CountMismatches(*before, *m, sets), 0);
+}
+
+TEST(MoveScalarLinearIntoScanTest, LeavesStatesAndPerFeatureScalesAlone) {
+  auto state = ScanOverScaledSequence({0.3f}, true);
+  ExpectNoRewrite(*state, "move-scalar-linear-into-scan");
+  auto per_feature = ScanOverScaledSequence({0.3f, 0.2f, 0.1f, 1}, false);
+  ExpectNoRewrite(*per_feature, "move-scalar-linear-into-scan");
+}
+
+TEST(MoveScalarLinearPastInvariantsTest, ShapeReadsTheUnscaledValue) {
+  GraphBuilder b;
+  Value* x = b.Input("x", {2, 3}, DataType::Int(8));
+  Value* t = b.Op("t", "Mul", {x, b.Const("c", {3}, {0.5f, 1, 2})});
+  b.Output(b.Op("shape", "Shape", {t}));
+  auto m = b.Build();
+  RewriteAndCheck(*m, "move-scalar-linear-past-invariants");
+  EXPECT_THAT(OpTypes(*m->graph), ElementsAre("Shape"));
+  EXPECT_EQ(FindOp(*m->graph, "Shape")->input(0)->name(), "x");
 }
 
 }  // namespace
