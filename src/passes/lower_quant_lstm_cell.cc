@@ -212,16 +212,28 @@ class Lowering {
       ASSIGN_OR_RETURN(Tensor t, Transposed(*data));
       ASSIGN_OR_RETURN(result, AddConstant(graph_, w->name() + "_T", std::move(t)));
       AnnotateDerivedConstant(*w, result);
-    } else if (Node* p = w->producer();
-               p != nullptr && IsQuant(*p) && PerTensorQuantOfConstant(*p)) {
-      const Value* src = p->input(0);
-      ASSIGN_OR_RETURN(Tensor t, Transposed(*ConstantData(src)));
-      ASSIGN_OR_RETURN(Value * src_t, AddConstant(graph_, src->name() + "_T", std::move(t)));
-      AnnotateDerivedConstant(*src, src_t);
+    } else if (Node* p = w->producer(); p != nullptr && IsQuant(*p) && QuantOfConstant(*p)) {
+      // Quant(W)ᵀ = Quant(Wᵀ, scaleᵀ, zero_pointᵀ): the same elementwise quantization.
+      std::vector<Value*> inputs = {nullptr, nullptr, nullptr, p->input(3)};
+      for (int i = 0; i < 3; ++i) {
+        const Value* v = p->input(i);
+        const Tensor* data = ConstantData(v);
+        if (i > 0 && data->size() == 1) {
+          inputs[i] = p->input(i);
+          continue;
+        }
+        if (auto it = transposed_.find(p->input(i)); it != transposed_.end()) {
+          inputs[i] = it->second;  // a per-channel scale shared by W and U of one gate
+          continue;
+        }
+        ASSIGN_OR_RETURN(Tensor t, Transposed(*data));
+        ASSIGN_OR_RETURN(inputs[i], AddConstant(graph_, v->name() + "_T", std::move(t)));
+        AnnotateDerivedConstant(*v, inputs[i]);
+        transposed_[p->input(i)] = inputs[i];
+      }
       ASSIGN_OR_RETURN(Node * quant,
                        graph_.AddNodeWithNewOutputs(p->op_type(), p->domain(), p->name() + "_T",
-                                                    {src_t, p->input(1), p->input(2), p->input(3)},
-                                                    {w->name() + "_T"}));
+                                                    inputs, {w->name() + "_T"}));
       quant->set_origin(p->origin());
       for (const auto& [name, attr] : p->attributes()) quant->SetAttr(name, attr.Clone(&graph_));
       result = quant->output(0);
@@ -243,14 +255,17 @@ class Lowering {
     return EvaluateOp(model_, "Transpose", {m}, std::move(attrs));
   }
 
-  // A Quant of a constant rank-2 tensor with one scale and zero point: quantizing the transposed
-  // tensor gives the transposed result.
-  static bool PerTensorQuantOfConstant(const Node& quant) {
+  // A Quant of a constant matrix whose scale and zero point are constants holding one value or a
+  // matrix (per output channel: [H, 1]): quantizing the transposed operands gives the transposed
+  // result.
+  static bool QuantOfConstant(const Node& quant) {
     const Tensor* x = ConstantData(quant.input(0));
-    const Tensor* scale = ConstantData(quant.input(1));
-    const Tensor* zero_point = ConstantData(quant.input(2));
-    return x != nullptr && x->rank() == 2 && scale != nullptr && scale->size() == 1 &&
-           zero_point != nullptr && zero_point->size() == 1 && quant.input(3) != nullptr;
+    if (x == nullptr || x->rank() != 2 || quant.input(3) == nullptr) return false;
+    for (int i = 1; i <= 2; ++i) {
+      const Tensor* t = ConstantData(quant.input(i));
+      if (t == nullptr || (t->size() != 1 && t->rank() != 2)) return false;
+    }
+    return true;
   }
 
   absl::StatusOr<Value*> BodyInput(const std::string& role, Shape shape) {
@@ -344,7 +359,7 @@ class Lowering {
   QuantizerAttrs quantizers_[ql::kNumQuantizers];
   Value* wt_[ql::kNumGates] = {};
   Value* ut_[ql::kNumGates] = {};
-  std::map<Value*, Value*> transposed_;
+  std::map<Value*, Value*> transposed_;  // weight (or per-channel parameter) -> transposed
   Graph* body_ = nullptr;
   Value* body_params_[ql::kNumQuantizers][3] = {};
 };

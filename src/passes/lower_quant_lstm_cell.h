@@ -16,12 +16,13 @@
 //              outputs h', c', Identity(h')
 //
 // batch_first scans axis 1 of x and stacks Y on axis 1; reverse_input scans and stacks in reverse
-// (Y[t] stays the step that consumed x[t]). A weight produced by a per-tensor Quant of an
-// initializer is re-quantized transposed (Quant of the transposed initializer, the same values);
-// a constant weight is transposed at compile time; any other weight gets a Transpose node. The
-// quantizers' scale / zero point / bit width become initializers of the body; weights, biases and
-// the CIFG constant are outer-scope references. What the rewrite leaves unused (the original
-// weight Quant nodes, the cell's parameter initializers) is removed.
+// (Y[t] stays the step that consumed x[t]). A weight produced by a Quant of an initializer (per
+// tensor, or per output channel with scale [H, 1]) is re-quantized transposed (Quant of the
+// transposed initializer and parameters: the same values); a constant weight is transposed at
+// compile time; any other weight gets a Transpose node. The quantizers' scale / zero point / bit
+// width become initializers of the body; weights, biases and the CIFG constant are outer-scope
+// references. What the rewrite leaves unused (the original weight Quant nodes, the cell's
+// parameter initializers) is removed.
 //
 // Every float operation is the one the QuantLSTMCell kernel performs, in the same order, through
 // the same kernels, so the Scan computes the cell's outputs bit for bit.

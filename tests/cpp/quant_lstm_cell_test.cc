@@ -53,6 +53,7 @@ struct CellConfig {
   bool cifg = false;
   bool bias = true;  // false: a scalar 0 per gate, as Brevitas exports bias=False
   WeightForm weights = WeightForm::kQuantOfInitializer;
+  bool per_channel_weights = false;  // weight scales [H, 1] (one per output unit)
   int weight_bits = 8;
   // In ql::Quantizer order.
   std::vector<QuantizerConfig> quantizers = {
@@ -148,7 +149,12 @@ Node* AddCell(Graph& g, const CellConfig& cfg, Value* x, Value* h0, Value* c0,
       switch (cfg.weights) {
         case WeightForm::kQuantOfInitializer: {
           Value* wv = *g.AddInitializer(wname, std::move(w));
-          in[index] = AddQuant(g, wv, s, cfg.weight_bits, true, true, wname + "_quant")->output(0);
+          Node* q = AddQuant(g, wv, s, cfg.weight_bits, true, true, wname + "_quant");
+          if (cfg.per_channel_weights) {
+            Tensor scales = RandomTensor({cfg.hidden, 1}, 0.5f * s, 1.5f * s, rng);
+            q->SetInput(1, *g.AddInitializer(wname + "_channel_scales", std::move(scales)));
+          }
+          in[index] = q->output(0);
           break;
         }
         case WeightForm::kConstant: {
@@ -551,6 +557,9 @@ std::vector<EquivalenceCase> EquivalenceCases() {
   c.bias = false;
   cases.push_back({"NoBias", c});
   c = CellConfig{};
+  c.per_channel_weights = true;
+  cases.push_back({"PerChannelWeights", c});
+  c = CellConfig{};
   c.weights = WeightForm::kConstant;
   cases.push_back({"ConstantWeights", c});
   c = CellConfig{};
@@ -583,6 +592,11 @@ TEST_P(LowerQuantLstmCellEquivalenceTest, ScanEqualsTheCellBitForBit) {
   EXPECT_EQ(Count(body, "MatMul"), cfg.cifg ? 6 : 8);
   EXPECT_EQ(Count(body, "Quant"), cfg.cifg ? 11 : 13);
   EXPECT_EQ(Count(body, "Sub"), cfg.cifg ? 1 : 0);
+  if (cfg.per_channel_weights) {
+    const Value* scale_t = m->graph->FindValue("cell_W_i_channel_scales_T");
+    ASSERT_NE(scale_t, nullptr);
+    EXPECT_EQ(scale_t->type().ToString(), "float[1, 6] FLOAT32");
+  }
   EXPECT_EQ(Count(*m->graph, "Transpose"),
             cfg.weights == WeightForm::kRuntime ? (cfg.cifg ? 6 : 8) : 0);
   ExpectEquivalent(*before, *m, 25);

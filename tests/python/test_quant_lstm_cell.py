@@ -5,7 +5,8 @@ quantized by Quant nodes before it), executed by finngl as exported and after
 Quant nodes). Both must equal Brevitas' own forward pass bit for bit: every element of the output
 sequence Y, of h_T and of c_T is compared in quantized integers (value / the quantizer's scale,
 rounded), over 1024 random sequences per setting, for default 8-bit quantizers, non-default bit
-widths, batch_first, CIFG, no bias, given initial states, bidirectional and two-layer stacks.
+widths, batch_first, CIFG, no bias, per-channel weight scales, given initial states,
+bidirectional and two-layer stacks.
 Activation scales are set to non-trivial values (not the untrained 1/128, 1/255) or come from
 Brevitas' own statistics collection in training mode, so the quantizers clamp and round for real.
 
@@ -54,6 +55,7 @@ SETTINGS = {
     "cifg": dict(kwargs=dict(coupled_input_forget_gates=True)),
     "cifg_low_bits": dict(kwargs=dict(coupled_input_forget_gates=True, **LOW_BITS)),
     "no_bias": dict(kwargs=dict(bias=False)),
+    "per_channel_weights": dict(kwargs=dict(weight_scaling_per_output_channel=True)),
     "initial_states": dict(initial_states=True),
     "bidirectional": dict(kwargs=dict(bidirectional=True)),
     "two_layers": dict(kwargs=dict(num_layers=2)),
@@ -204,6 +206,8 @@ def test_brevitas_quant_lstm_bit_exact(name, tmp_path):
     lm = onnx.load(str(lowered))
     assert not any(n.op_type == "QuantLSTMCell" for n in lm.graph.node)
     assert sum(n.op_type == "Scan" for n in lm.graph.node) == len(cells)
+    # Brevitas' weights are Quant nodes on initializers: re-quantized transposed, no Transpose.
+    assert not any(n.op_type == "Transpose" for n in lm.graph.node)
     got_l = run_finngl(lowered, feeds, tmp_path / "scan")
     got_l = [got_l[o.name] for o in lm.graph.output]
     counts_l = compare(lstm, want, got_l, "finngl (lowered Scan)")
