@@ -1,8 +1,8 @@
 #include "src/passes/move_linear_past_eltwise_add.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
-#include <utility>
 
 #include "src/base/status.h"
 #include "src/passes/evaluate.h"
@@ -20,23 +20,57 @@ std::optional<ConstantOperand> LinearProducer(Value* v, const std::string& op_ty
 
 bool SameBits(const Tensor& a, const Tensor& b) { return a.SameContents(b); }
 
-// R with A = fl(R * B) exactly and every R an integer (|R| <= 2^24, so R and x1 * R stay exact for
-// small integers x1), for scales A, B of the same dims; nullopt otherwise.
-std::optional<Tensor> IntegerRatio(const Tensor& a, const Tensor& b) {
+// Scales A = Ra * C and B = Rb * C exactly with integers Ra, Rb (|R| <= 2^24): per element C is
+// whichever of A, B is smaller in magnitude. For power-of-two scales, e.g.
+struct CommonScale {
+  Tensor c, ra, rb;
+};
+
+// Whether v = fl(r * c) for an integer r, which is returned through `r`.
+bool IntegerMultiple(float v, float c, float& r) {
+  if (!std::isfinite(v) || !std::isfinite(c) || c == 0) return false;
+  r = std::nearbyint(v / c);
+  volatile float back = r * c;
+  return std::fabs(r) <= 16777216.0f &&
+         std::bit_cast<uint32_t>(static_cast<float>(back)) == std::bit_cast<uint32_t>(v);
+}
+
+std::optional<CommonScale> FindCommonScale(const Tensor& a, const Tensor& b) {
   if (a.dims() != b.dims()) return std::nullopt;
-  Tensor r(ElementType::kFloat, a.dims());
+  CommonScale s{Tensor(ElementType::kFloat, a.dims()), Tensor(ElementType::kFloat, a.dims()),
+                Tensor(ElementType::kFloat, a.dims())};
   for (int64_t i = 0; i < a.size(); ++i) {
     const float x = a.data<float>()[i], y = b.data<float>()[i];
-    if (!std::isfinite(x) || !std::isfinite(y) || y == 0) return std::nullopt;
-    const float q = std::nearbyint(x / y);
-    volatile float back = q * y;
-    if (!(std::fabs(q) <= 16777216.0f) ||
-        std::bit_cast<uint32_t>(static_cast<float>(back)) != std::bit_cast<uint32_t>(x)) {
+    const float c = std::fabs(x) <= std::fabs(y) ? x : y;
+    s.c.data<float>()[i] = c;
+    if (!IntegerMultiple(x, c, s.ra.data<float>()[i]) ||
+        !IntegerMultiple(y, c, s.rb.data<float>()[i])) {
       return std::nullopt;
     }
-    r.data<float>()[i] = q;
   }
-  return r;
+  return s;
+}
+
+bool AllIntegers(const Tensor& t) {
+  for (int64_t i = 0; i < t.size(); ++i) {
+    const double v = t.GetDouble(i);
+    if (std::nearbyint(v) != v) return false;
+  }
+  return true;
+}
+
+// x * r as a new node (x itself when every r is 1).
+absl::StatusOr<Value*> Rescaled(Graph& graph, const ConstantOperand& scaled, Tensor r) {
+  if (AllElementsEqual(r, 1)) return scaled.x;
+  const std::vector<double> values = r.ToDoubles();
+  const auto [lo, hi] = std::minmax_element(values.begin(), values.end());
+  ASSIGN_OR_RETURN(Value * rv, AddConstant(graph, scaled.param->name() + "_ratio", std::move(r)));
+  // Integer weights of an integer Mul.
+  rv->type().dtype = DataType::SmallestHolding(*lo, *hi);
+  rv->type().dtype_annotated = true;
+  ASSIGN_OR_RETURN(Node * n,
+                   AddReplacementNode(graph, *scaled.node, "Mul", "ratio", {scaled.x, rv}));
+  return n->output(0);
 }
 
 absl::StatusOr<bool> Rewrite(Graph& graph, Node* node, PassContext& ctx) {
@@ -55,29 +89,26 @@ absl::StatusOr<bool> Rewrite(Graph& graph, Node* node, PassContext& ctx) {
     std::optional<ConstantOperand> lb = LinearProducer(b, op);
     if (!la || !lb) continue;
     Value* x1 = la->x;
+    Value* x2 = lb->x;
     Tensor param;
     if (std::string(op) == "Mul") {
-      if (!SameBits(*la->data, *lb->data)) {
-        // Different scales: only commensurable ones, A = R * B with integer R (or the other way
-        // round), give (x1 R + x2) B.
-        std::optional<Tensor> ratio = IntegerRatio(*la->data, *lb->data);
-        if (!ratio) {
-          std::swap(la, lb);
-          x1 = la->x;
-          ratio = IntegerRatio(*la->data, *lb->data);
-        }
-        if (!ratio) continue;
-        ASSIGN_OR_RETURN(Value * r,
-                         AddConstant(graph, la->param->name() + "_ratio", std::move(*ratio)));
-        ASSIGN_OR_RETURN(Node * rescale,
-                         AddReplacementNode(graph, *la->node, "Mul", "ratio", {la->x, r}));
-        x1 = rescale->output(0);
+      if (SameBits(*la->data, *lb->data)) {
+        param = *la->data;
+      } else {
+        // Different scales: only commensurable ones, A = Ra C and B = Rb C with integers Ra, Rb,
+        // give (x1 Ra + x2 Rb) C.
+        // Integer factors (what this rewrite leaves on the two sides) stay where they are.
+        if (AllIntegers(*la->data) && AllIntegers(*lb->data)) continue;
+        std::optional<CommonScale> common = FindCommonScale(*la->data, *lb->data);
+        if (!common) continue;
+        ASSIGN_OR_RETURN(x1, Rescaled(graph, *la, std::move(common->ra)));
+        ASSIGN_OR_RETURN(x2, Rescaled(graph, *lb, std::move(common->rb)));
+        param = std::move(common->c);
       }
-      param = *lb->data;
     } else {
       ASSIGN_OR_RETURN(param, EvaluateOp(*ctx.model, "Add", {*la->data, *lb->data}));
     }
-    ASSIGN_OR_RETURN(Node * join, AddReplacementNode(graph, *node, "Add", "join", {x1, lb->x}));
+    ASSIGN_OR_RETURN(Node * join, AddReplacementNode(graph, *node, "Add", "join", {x1, x2}));
     ASSIGN_OR_RETURN(Value * p, AddDerivedConstant(graph, *lb->param, std::move(param)));
     ASSIGN_OR_RETURN(Node * moved,
                      AddReplacementNode(graph, *lb->node, op, "moved", {join->output(0), p}));

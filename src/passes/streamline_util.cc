@@ -63,8 +63,9 @@ std::optional<std::vector<float>> ChannelValues(const Tensor& param,
   std::span<const float> v = param.span<float>();
   // Bitwise equality: -0.0 and 0.0 differ as factors (x * -0.0 is -0.0 for positive x).
   bool uniform = true;
-  for (float e : v)
+  for (float e : v) {
     uniform = uniform && std::bit_cast<uint32_t>(e) == std::bit_cast<uint32_t>(v[0]);
+  }
   if (uniform) return std::vector<float>{v[0]};
   const int64_t offset = static_cast<int64_t>(shape->size()) - param.rank();
   for (int64_t j = 0; j < param.rank(); ++j) {

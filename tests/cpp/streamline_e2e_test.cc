@@ -322,6 +322,33 @@ TEST(StreamlinePipelineTest, RegisteredPipelineStreamlinesTheTestModelsExactly) 
   }
 }
 
+// An LSTM gate: two integer MatMuls (input and hidden state) with different power-of-two scales
+// per channel, summed, biased and thresholded.
+TEST(StreamlineGateTest, CommensurableScalesOfAGateStreamlineToIntegerOnly) {
+  GraphBuilder b;
+  Value* x = b.Input("x", {2, 4}, DataType::Int(8));
+  Value* h = b.Input("h", {2, 4}, DataType::Int(8));
+  Value* wx =
+      b.Op("wx", "MatMul",
+           {x, b.Const("W", {4, 3}, {1, -2, 3, 4, -5, 6, -7, 1, 2, 3, 0, -1}, DataType::Int(4))});
+  Value* uh =
+      b.Op("uh", "MatMul",
+           {h, b.Const("U", {4, 3}, {2, 2, -3, 1, 5, -6, 7, 0, 2, -3, 1, 1}, DataType::Int(4))});
+  Value* a = b.Op("a", "Mul", {wx, b.Const("A", {3}, {0.03125f, 0.0078125f, 0.015625f})});
+  Value* c = b.Op("c", "Mul", {uh, b.Const("B", {3}, {0.015625f, 0.015625f, 0.00390625f})});
+  Value* g = b.Op("g", "Add", {a, c});
+  Value* gb = b.Op("gb", "Add", {g, b.Const("bias", {3}, {0.1f, -0.37f, 0.05f})});
+  std::vector<float> t;
+  for (int k = 0; k < 15; ++k) t.push_back(-1.75f + 0.25f * static_cast<float>(k));
+  b.Output(b.Mt("y", gb, b.Const("T", {1, 15}, t), "UINT4", "NC"));
+  auto m = b.Build();
+  std::unique_ptr<Model> before = m->Clone();
+  absl::Status s = Streamline(*m);
+  ASSERT_TRUE(s.ok()) << s;
+  ExpectIntegerOnly(*m);
+  ExpectEquivalent(*before, *m, 256);
+}
+
 // ============================================================================ integer-only checker
 
 std::vector<std::string> Violations(const Model& m) {

@@ -358,8 +358,8 @@ TEST(MoveLinearPastEltwiseAddTest, BiasesAreSummedBehindTheSum) {
 }
 
 TEST(MoveLinearPastEltwiseAddTest, CommensurableScalesShareTheSmallerOne) {
+  const std::vector<float> big = {0.5f, 0.25f, 2, 1}, small = {0.125f, 0.25f, 0.5f, 0.5f};
   for (bool swapped : {false, true}) {
-    const std::vector<float> big = {0.5f, 0.25f, 2, 1}, small = {0.125f, 0.25f, 0.5f, 0.5f};
     auto m = swapped ? EltwiseAdd("Mul", small, big) : EltwiseAdd("Mul", big, small);
     RewriteAndCheck(*m, "move-linear-past-eltwise-add");
     ASSERT_THAT(OpTypes(*m->graph), ElementsAre("Mul", "Add", "Mul"));
@@ -369,6 +369,13 @@ TEST(MoveLinearPastEltwiseAddTest, CommensurableScalesShareTheSmallerOne) {
     EXPECT_TRUE(ratio->output(0)->type().dtype.IsInteger());  // an integer Mul
     EXPECT_THAT(ConstInput(FindOp(*m->graph, "Mul", 1), 1), ElementsAreArray(small));
   }
+  // Per element the smaller scale: both sides get integer factors.
+  auto m = EltwiseAdd("Mul", {0.5f, 0.125f, 2, 1}, {0.125f, 0.25f, 0.5f, 0.5f});
+  RewriteAndCheck(*m, "move-linear-past-eltwise-add");
+  ASSERT_THAT(OpTypes(*m->graph), ElementsAre("Mul", "Mul", "Add", "Mul"));
+  EXPECT_THAT(ConstInput(FindOp(*m->graph, "Mul", 0), 1), ElementsAre(4, 1, 4, 2));
+  EXPECT_THAT(ConstInput(FindOp(*m->graph, "Mul", 1), 1), ElementsAre(1, 2, 1, 1));
+  EXPECT_THAT(ConstInput(FindOp(*m->graph, "Mul", 2), 1), ElementsAre(0.125f, 0.125f, 0.5f, 0.5f));
 }
 
 TEST(MoveLinearPastEltwiseAddTest, LeavesIncommensurableScalesAlone) {
