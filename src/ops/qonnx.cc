@@ -16,6 +16,7 @@
 #include "src/ops/registry.h"
 #include "src/ops/rounding.h"
 #include "src/ops/shape_util.h"
+#include "src/ops/threshold_layout.h"
 
 namespace finngl {
 namespace {
@@ -514,19 +515,6 @@ absl::StatusOr<ThresholdParams> ParseThresholdParams(const Node& node) {
   return p;
 }
 
-// The channel axis: the position of 'C' in data_layout (axis 1 if it has none). Without a layout,
-// qonnx 1.0 picks NC / NWC / NCHW from the rank (2 / 3 / 4), i.e. rank-3 data is channels-last.
-int64_t ChannelAxis(const std::string& layout, int64_t rank) {
-  std::string l = layout;
-  if (l.empty()) {
-    if (rank == 2) l = "NC";
-    if (rank == 3) l = "NWC";
-    if (rank == 4) l = "NCHW";
-  }
-  const size_t c = l.find('C');
-  return c == std::string::npos ? 1 : static_cast<int64_t>(c);
-}
-
 absl::Status CheckThresholdShapes(const Dims& v, const Dims& thresholds, int64_t axis,
                                   const std::string& layout) {
   if (v.size() < 2 || axis >= static_cast<int64_t>(v.size())) {
@@ -600,7 +588,7 @@ OpSpec MultiThresholdSpec() {
     const TensorType& t = ctx.input_type(1);
     if (v.shape) {
       const int64_t rank = v.shape->size();
-      const int64_t axis = ChannelAxis(p->layout, rank);
+      const int64_t axis = ThresholdChannelAxis(p->layout, rank);
       if (rank < 2 || axis >= rank) {
         return ctx.Error(absl::StrCat(InputLabel(ctx.node(), 0), " has shape ",
                                       ShapeToString(*v.shape), ", which has no channel axis ", axis,
@@ -645,7 +633,7 @@ OpSpec MultiThresholdSpec() {
       const Tensor& t = *ctx.input(1);
       RETURN_IF_ERROR(CheckNumeric(v, "input 'v'"));
       RETURN_IF_ERROR(CheckNumeric(t, "input 'thresholds'"));
-      const int64_t axis = ChannelAxis(p.layout, v.rank());
+      const int64_t axis = ThresholdChannelAxis(p.layout, v.rank());
       RETURN_IF_ERROR(CheckThresholdShapes(v.dims(), t.dims(), axis, p.layout));
       const SortedThresholds* sorted = fixed.get();
       if (&t != fixed_src) {

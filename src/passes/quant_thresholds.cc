@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
+#include "src/ops/threshold_layout.h"
 #include "src/passes/evaluate.h"
 #include "src/passes/rewrite_util.h"
 
@@ -126,7 +127,7 @@ absl::StatusOr<std::optional<KnownLevels>> ThresholdChainLevels(const Value& val
                             max_levels);
     return std::nullopt;
   }
-  const int64_t axis = LayoutChannelAxis(mt.GetString("data_layout", ""), rank);
+  const int64_t axis = ThresholdChannelAxis(mt.GetString("data_layout", ""), rank);
   std::optional<ChannelParam> ch =
       t->dim(0) == 1 ? ChannelParam{} : ChannelParam{axis, t->dim(0)};
   for (const Node* n : tail) {
@@ -309,17 +310,6 @@ std::string ThresholdLayout(int64_t rank, int64_t axis) {
   std::string layout = others;
   layout.insert(layout.begin() + std::min<int64_t>(axis, layout.size()), 'C');
   return layout;
-}
-
-int64_t LayoutChannelAxis(const std::string& layout, int64_t rank) {
-  std::string l = layout;
-  if (l.empty()) {
-    if (rank == 2) l = "NC";
-    if (rank == 3) l = "NWC";
-    if (rank == 4) l = "NCHW";
-  }
-  const size_t c = l.find('C');
-  return c == std::string::npos ? 1 : static_cast<int64_t>(c);
 }
 
 Tensor ChannelTensor(const std::vector<double>& per_channel, int64_t rank, int64_t axis) {

@@ -71,8 +71,6 @@ double ChannelValue(const Tensor& param, int64_t c);
 // rank 4 and axis 1, "NC" for rank 2 and axis 1, "NHWC" for axis 3 of 4, ...); axis -1 (per-tensor
 // thresholds) takes axis 1. Other ranks get letters from "NDHW" with 'C' on the channel axis.
 std::string ThresholdLayout(int64_t rank, int64_t axis);
-// The channel axis the MultiThreshold kernel reads from a data_layout (as in src/ops/qonnx.cc).
-int64_t LayoutChannelAxis(const std::string& layout, int64_t rank);
 
 // A tensor of rank `rank` that is 1 everywhere except `axis` (size = per_channel.size()), holding
 // per-channel values; a rank-0 scalar when the values are all equal.

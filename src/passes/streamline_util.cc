@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
 #include "src/ops/infer.h"
+#include "src/ops/threshold_layout.h"
 #include "src/passes/evaluate.h"
 #include "src/passes/rewrite_util.h"
 #include "src/passes/threshold_search.h"
@@ -75,14 +76,7 @@ std::optional<std::vector<float>> ChannelValues(const Tensor& param,
 }
 
 int64_t MultiThresholdChannelAxis(const Node& node, int64_t rank) {
-  std::string layout = node.GetString("data_layout", "");
-  if (layout.empty()) {
-    if (rank == 2) layout = "NC";
-    if (rank == 3) layout = "NWC";
-    if (rank == 4) layout = "NCHW";
-  }
-  const size_t c = layout.find('C');
-  return c == std::string::npos ? 1 : static_cast<int64_t>(c);
+  return ThresholdChannelAxis(node.GetString("data_layout", ""), rank);
 }
 
 bool IsMultiThresholdWithConstantThresholds(const Node& node) {

@@ -51,7 +51,7 @@ std::optional<std::vector<float>> ChannelValues(const Tensor& param,
                                                 const std::optional<Shape>& shape, int64_t axis);
 
 // The channel axis a MultiThreshold node uses for input data of rank `rank`: the position of 'C'
-// in data_layout, or for a missing layout the qonnx rank rule (NC, NWC, NCHW).
+// in data_layout, or for a missing layout the qonnx rank rule (src/ops/threshold_layout.h).
 int64_t MultiThresholdChannelAxis(const Node& node, int64_t rank);
 
 // Whether `node` is a MultiThreshold (qonnx domain) with constant rank-2 float32 thresholds.

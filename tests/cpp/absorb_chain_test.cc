@@ -11,27 +11,17 @@
 #include "src/ops/infer.h"
 #include "src/passes/pass_manager.h"
 #include "tests/cpp/equivalence.h"
+#include "tests/cpp/parse_model.h"
 
 namespace finngl {
 namespace {
 
+using testing::ParseModel;
+using testing::OpTypes;
+
 using ::testing::ElementsAre;
 
-std::unique_ptr<Model> Parse(const std::string& text) {
-  onnx::ModelProto proto;
-  auto parsed = onnx::OnnxParser::Parse(proto, text.c_str());
-  EXPECT_TRUE(parsed.IsOK()) << parsed.ErrorMessage();
-  auto model = ImportModelProto(proto, "test.onnx");
-  EXPECT_TRUE(model.ok()) << model.status();
-  if (!model.ok()) return nullptr;
-  return std::move(*model);
-}
 
-std::vector<std::string> OpTypes(const Graph& g) {
-  std::vector<std::string> ops;
-  for (const Node* n : g.nodes()) ops.push_back(n->op_type());
-  return ops;
-}
 
 void AnnotateInput(Model& model, const std::string& name, DataType dt) {
   model.graph->FindValue(name)->type().dtype = dt;
@@ -61,7 +51,7 @@ constexpr char kBatchNormChain[] = R"ONNX(
   })ONNX";
 
 TEST(AbsorbChainTest, BatchNormLikeChainBecomesIntegerThresholds) {
-  auto model = Parse(kBatchNormChain);
+  auto model = ParseModel(kBatchNormChain, /*infer=*/false);
   ASSERT_NE(model, nullptr);
   AnnotateInput(*model, "x", DataType::Int(6));
   std::unique_ptr<Model> before = model->Clone();
@@ -87,7 +77,7 @@ TEST(AbsorbChainTest, BatchNormLikeChainBecomesIntegerThresholds) {
 TEST(AbsorbChainTest, NegativeFactorsAndForksAreLeftAlone) {
   std::string negative = kBatchNormChain;
   negative.replace(negative.find("0.3"), 3, "-0.3");
-  auto model = Parse(negative);
+  auto model = ParseModel(negative, /*infer=*/false);
   ASSERT_NE(model, nullptr);
   AnnotateInput(*model, "x", DataType::Int(6));
   absl::StatusOr<bool> changed = Absorb(*model);
@@ -96,7 +86,7 @@ TEST(AbsorbChainTest, NegativeFactorsAndForksAreLeftAlone) {
 
   std::string fork = kBatchNormChain;
   fork.replace(fork.find("=> (float[512, 4] y)"), 20, "=> (float[512, 4] y, float[512, 4] d)");
-  model = Parse(fork);
+  model = ParseModel(fork, /*infer=*/false);
   ASSERT_NE(model, nullptr);
   AnnotateInput(*model, "x", DataType::Int(6));
   changed = Absorb(*model);
@@ -106,7 +96,7 @@ TEST(AbsorbChainTest, NegativeFactorsAndForksAreLeftAlone) {
 }
 
 TEST(AbsorbChainTest, FloatInputsAreNotTouched) {
-  auto model = Parse(kBatchNormChain);
+  auto model = ParseModel(kBatchNormChain, /*infer=*/false);
   ASSERT_NE(model, nullptr);
   ASSERT_TRUE(InferModelTypes(*model).ok());
   absl::StatusOr<bool> changed = Absorb(*model);

@@ -11,29 +11,18 @@
 #include "src/ops/infer.h"
 #include "src/passes/pass_manager.h"
 #include "tests/cpp/equivalence.h"
+#include "tests/cpp/parse_model.h"
 
 namespace finngl {
 namespace {
 
+using testing::ParseModel;
+using testing::OpTypes;
+
 using ::testing::ElementsAre;
 using ::testing::UnorderedElementsAre;
 
-std::unique_ptr<Model> Parse(const std::string& text) {
-  onnx::ModelProto proto;
-  auto parsed = onnx::OnnxParser::Parse(proto, text.c_str());
-  EXPECT_TRUE(parsed.IsOK()) << parsed.ErrorMessage();
-  auto model = ImportModelProto(proto, "test.onnx");
-  EXPECT_TRUE(model.ok()) << model.status();
-  if (!model.ok()) return nullptr;
-  EXPECT_TRUE(InferModelTypes(**model).ok());
-  return std::move(*model);
-}
 
-std::vector<std::string> OpTypes(const Graph& g) {
-  std::vector<std::string> ops;
-  for (const Node* n : g.nodes()) ops.push_back(n->op_type());
-  return ops;
-}
 
 Node* FindScan(const Model& model) {
   for (Node* n : model.graph->nodes()) {
@@ -69,7 +58,7 @@ absl::StatusOr<bool> Hoist(Model& model) {
 }
 
 TEST(HoistScanScalesTest, ZeroInitialStateAndOutputsCarriedAsIntegers) {
-  auto model = Parse(RecurrentModel("", "", ", float[1, 4] init = {0, 0, 0, 0}"));
+  auto model = ParseModel(RecurrentModel("", "", ", float[1, 4] init = {0, 0, 0, 0}"));
   ASSERT_NE(model, nullptr);
   std::unique_ptr<Model> before = model->Clone();
   absl::StatusOr<bool> changed = Hoist(*model);
@@ -95,7 +84,7 @@ TEST(HoistScanScalesTest, ZeroInitialStateAndOutputsCarriedAsIntegers) {
 
 TEST(HoistScanScalesTest, InitialStateScaledOutsideStartsFromItsLevels) {
   // init = z * scale with the body's scale: the loop starts from z directly.
-  auto model = Parse(RecurrentModel("float[1, 4] z, ", "init = Mul(z, scale)"));
+  auto model = ParseModel(RecurrentModel("float[1, 4] z, ", "init = Mul(z, scale)"));
   ASSERT_NE(model, nullptr);
   model->graph->FindValue("z")->type().dtype = DataType::UInt(2);
   model->graph->FindValue("z")->type().dtype_annotated = true;
@@ -110,7 +99,7 @@ TEST(HoistScanScalesTest, InitialStateScaledOutsideStartsFromItsLevels) {
 
 TEST(HoistScanScalesTest, RuntimeInitialStateKeepsTheStateButHoistsOutputs) {
   // A float initial state given at run time cannot be divided by the scale exactly.
-  auto model = Parse(RecurrentModel("float[1, 4] init, ", ""));
+  auto model = ParseModel(RecurrentModel("float[1, 4] init, ", ""));
   ASSERT_NE(model, nullptr);
   std::unique_ptr<Model> before = model->Clone();
   ASSERT_TRUE(Hoist(*model).ok());
@@ -125,7 +114,7 @@ TEST(HoistScanScalesTest, RuntimeInitialStateKeepsTheStateButHoistsOutputs) {
 }
 
 TEST(HoistScanScalesTest, ScanInputScaleMovesIntoTheBody) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
   <ir_version: 8, opset_import: ["" : 17, "qonnx.custom_op.general" : 1]>
   g (float[5, 1, 4] xs) => (float[1, 4] final)
   <float scale = {0.37}, float[1, 4] init = {0, 0, 0, 0}>

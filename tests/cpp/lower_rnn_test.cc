@@ -16,9 +16,12 @@
 #include "src/passes/pass.h"
 #include "src/passes/pass_manager.h"
 #include "tests/cpp/equivalence.h"
+#include "tests/cpp/parse_model.h"
 
 namespace finngl {
 namespace {
+
+using testing::OpTypes;
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
@@ -134,11 +137,6 @@ std::string PassFor(const RnnCase& c) {
   return c.op == "LSTM" ? "lower-lstm-to-scan" : "lower-gru-to-scan";
 }
 
-std::vector<std::string> OpTypes(const Graph& g) {
-  std::vector<std::string> ops;
-  for (Node* n : g.nodes()) ops.push_back(n->op_type());
-  return ops;
-}
 
 int Count(const Graph& g, const std::string& op) {
   int n = 0;

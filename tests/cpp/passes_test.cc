@@ -20,9 +20,13 @@
 #include "src/passes/pass_manager.h"
 #include "src/passes/pass_registry.h"
 #include "tests/cpp/equivalence.h"
+#include "tests/cpp/parse_model.h"
 
 namespace finngl {
 namespace {
+
+using testing::ParseModel;
+using testing::OpTypes;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -31,20 +35,6 @@ using testing::FloatTolerance;
 
 constexpr int kSamples = 8;
 
-// Parses ONNX's textual syntax, imports it and infers types, as the CLI does.
-std::unique_ptr<Model> Parse(const std::string& text, bool infer = true) {
-  onnx::ModelProto proto;
-  auto parsed = onnx::OnnxParser::Parse(proto, text.c_str());
-  EXPECT_TRUE(parsed.IsOK()) << parsed.ErrorMessage();
-  auto model = ImportModelProto(proto, "test.onnx");
-  EXPECT_TRUE(model.ok()) << model.status();
-  if (!model.ok()) return nullptr;
-  if (infer) {
-    absl::Status s = InferModelTypes(**model);
-    EXPECT_TRUE(s.ok()) << s;
-  }
-  return std::move(*model);
-}
 
 absl::StatusOr<bool> RunPass(Model& model, const std::string& name, PassContext* ctx = nullptr) {
   PassContext local;
@@ -61,11 +51,6 @@ void RunAndCheck(Model& model, const std::string& name, PassContext* ctx = nullp
   ExpectEquivalent(*before, model, kSamples, tolerance);
 }
 
-std::vector<std::string> OpTypes(const Graph& g) {
-  std::vector<std::string> ops;
-  for (Node* n : g.nodes()) ops.push_back(n->op_type());
-  return ops;
-}
 
 int Count(const Graph& g, const std::string& op) {
   int n = 0;
@@ -145,7 +130,7 @@ constexpr char kIdentityChain[] = R"ONNX(
   })ONNX";
 
 TEST(PassManagerTest, UnknownPassFailsBeforeAnyPassRuns) {
-  auto model = Parse(kIdentityChain);
+  auto model = ParseModel(kIdentityChain);
   PassContext ctx;
   auto result = PassManager().RunPasses(*model, {"remove-identity", "no-such-pass"}, ctx);
   ASSERT_FALSE(result.ok());
@@ -155,7 +140,7 @@ TEST(PassManagerTest, UnknownPassFailsBeforeAnyPassRuns) {
 }
 
 TEST(PassManagerTest, RecordsEachPassWithWhetherItChanged) {
-  auto model = Parse(kIdentityChain);
+  auto model = ParseModel(kIdentityChain);
   PassContext ctx;
   auto changed = PassManager().RunPasses(
       *model, {"fold-constants", "remove-identity", "remove-identity"}, ctx);
@@ -171,7 +156,7 @@ TEST(PassManagerTest, RecordsEachPassWithWhetherItChanged) {
 }
 
 TEST(PassManagerTest, InvalidInputModelIsTheInputsFaultNotAPasss) {
-  auto model = Parse(kIdentityChain);
+  auto model = ParseModel(kIdentityChain);
   model->graph->nodes()[3]->SetAttr("alpha", Attribute::String("not a relu attribute"));
   PassContext ctx;
   auto result = PassManager().RunPasses(*model, {"remove-identity"}, ctx);
@@ -232,7 +217,7 @@ PassRegistry TestRegistry() {
 }
 
 TEST(PassManagerTest, FixedPointRepeatsUntilNothingChanges) {
-  auto model = Parse(kIdentityChain);
+  auto model = ParseModel(kIdentityChain);
   PassRegistry registry = TestRegistry();
   PassContext ctx;
   auto changed = PassManager(registry).RunSteps(
@@ -248,7 +233,7 @@ TEST(PassManagerTest, FixedPointRepeatsUntilNothingChanges) {
 }
 
 TEST(PassManagerTest, FixedPointFailsAtItsIterationCap) {
-  auto model = Parse(kIdentityChain);
+  auto model = ParseModel(kIdentityChain);
   PassRegistry registry = TestRegistry();
   PassContext ctx;
   auto result = PassManager(registry).RunSteps(
@@ -271,7 +256,7 @@ constexpr char kTransposeModel[] = R"ONNX(
 TEST(GraphPassTest, VerifierAfterEachPassNamesThePassThatBrokeTheModel) {
   for (bool admits_change : {true, false}) {
     SCOPED_TRACE(admits_change ? "pass reports the change" : "pass hides the change");
-    auto model = Parse(kTransposeModel);
+    auto model = ParseModel(kTransposeModel);
     PassContext ctx;
     absl::StatusOr<bool> result = admits_change ? BreakModelPass<true>().Run(*model, ctx)
                                                 : BreakModelPass<false>().Run(*model, ctx);
@@ -282,7 +267,7 @@ TEST(GraphPassTest, VerifierAfterEachPassNamesThePassThatBrokeTheModel) {
                           "(Transpose)"));
   }
   // Without the verifier, a pass that hides its damage goes unnoticed: the check is what caught it.
-  auto model = Parse(kTransposeModel);
+  auto model = ParseModel(kTransposeModel);
   PassContext unchecked;
   unchecked.verify = false;
   EXPECT_TRUE(BreakModelPass<false>().Run(*model, unchecked).ok());
@@ -292,7 +277,7 @@ TEST(GraphPassTest, DumpDirGetsTheModelAfterEachPass) {
   const std::filesystem::path dir =
       std::filesystem::path(::testing::TempDir()) / "finngl_passes_dump";
   std::filesystem::remove_all(dir);
-  auto model = Parse(kIdentityChain);
+  auto model = ParseModel(kIdentityChain);
   PassContext ctx;
   ctx.dump_dir = dir.string();
   ASSERT_TRUE(
@@ -330,7 +315,7 @@ constexpr char kScanModel[] = R"ONNX(
   })ONNX";
 
 TEST(GraphPassTest, PassesRewriteInsideScanBodies) {
-  auto model = Parse(kScanModel);
+  auto model = ParseModel(kScanModel);
   ASSERT_NE(model, nullptr);
   std::unique_ptr<Model> before = model->Clone();
   PassContext ctx;
@@ -348,7 +333,7 @@ TEST(GraphPassTest, PassesRewriteInsideScanBodies) {
 }
 
 TEST(EquivalenceGuardTest, ReportsTheFirstDifferentOutputElement) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2, 3] x) => (float[2, 3] y) <float[3] c = {1, 2, 3}> {
       y = Add(x, c)
@@ -364,7 +349,7 @@ TEST(EquivalenceGuardTest, ReportsTheFirstDifferentOutputElement) {
 // ============================================================================ infer-types
 
 TEST(InferTypesPassTest, TypesEveryTensorOnce) {
-  auto model = Parse(kTransposeModel, /*infer=*/false);
+  auto model = ParseModel(kTransposeModel, /*infer=*/false);
   EXPECT_EQ(model->graph->FindValue("t")->type().elem, ElementType::kUndefined);
   PassContext ctx;
   ctx.verify = false;  // the input is not typed yet, which the verifier would report
@@ -380,7 +365,7 @@ TEST(InferTypesPassTest, TypesEveryTensorOnce) {
 // ============================================================================ fold-constants
 
 TEST(FoldConstantsPassTest, FoldsThroughTheOpsKernelsAndKeepsNames) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2, 3] x) => (float[2, 4] y) {
       w = Constant <value = float[4, 3] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}> ()
@@ -400,7 +385,7 @@ TEST(FoldConstantsPassTest, FoldsThroughTheOpsKernelsAndKeepsNames) {
 }
 
 TEST(FoldConstantsPassTest, KeepsQuantizersGraphOutputsAndNarrowDatatypes) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2, 3] x) => (float[2, 4] y, float[3] c)
     <float[4, 3] w = {1, -2, 3, -4, 5, -6, 7, -8, 1, 2, 3, 4}, float s = {0.5}, int8 zp = {0},
@@ -426,7 +411,7 @@ TEST(FoldConstantsPassTest, KeepsQuantizersGraphOutputsAndNarrowDatatypes) {
 // ============================================================================ remove-identity
 
 TEST(RemoveIdentityPassTest, RemovesIdentitiesAndNeutralArithmetic) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2, 3] x) => (float[2, 3] y, float[2, 2, 3] z)
     <float zero = {0}, float[3] ones = {1, 1, 1}, float one = {1}, float[2, 1, 1] zeros = {0, 0}> {
@@ -447,7 +432,7 @@ TEST(RemoveIdentityPassTest, RemovesIdentitiesAndNeutralArithmetic) {
 }
 
 TEST(RemoveIdentityPassTest, IntegerNeutralElementsAreExact) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (int32[2, 3] x) => (int32[2, 3] y) <int32 zero = {0}, int32 one = {1}> {
       a = Add(zero, x)
@@ -460,7 +445,7 @@ TEST(RemoveIdentityPassTest, IntegerNeutralElementsAreExact) {
 }
 
 TEST(RemoveIdentityPassTest, ScanBodiesReadingTheRemovedValueFollowIt) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[4] init, float[3, 4] xs, float[4] offset) => (float[4] final, float[3, 4] ys) {
       shift = Identity(offset)
@@ -482,7 +467,7 @@ TEST(RemoveIdentityPassTest, ScanBodiesReadingTheRemovedValueFollowIt) {
 // ============================================================================ sub-to-add
 
 TEST(SubToAddPassTest, SubtractingAConstantBecomesAddingItsNegation) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2, 3] x, int8[2, 3] n) => (float[2, 3] y, int8[2, 3] m, int8[2, 3] k, float[2, 3] w)
     <float[3] c = {1.5, -2, 0.25}, int8[3] ci = {3, -7, 127}, int8 cmin = {-128}> {
@@ -511,7 +496,7 @@ constexpr char kDivModel[] = R"ONNX(
   })ONNX";
 
 TEST(DivToMulPassTest, OnlyExactReciprocalsByDefault) {
-  auto model = Parse(kDivModel);
+  auto model = ParseModel(kDivModel);
   RunAndCheck(*model, "div-to-mul");
   EXPECT_THAT(OpTypes(*model->graph), ElementsAre("Mul", "Div"));
   const Node* mul = model->graph->FindValue("y")->producer();
@@ -519,7 +504,7 @@ TEST(DivToMulPassTest, OnlyExactReciprocalsByDefault) {
 }
 
 TEST(DivToMulPassTest, InexactReciprocalsWhenAllowed) {
-  auto model = Parse(kDivModel);
+  auto model = ParseModel(kDivModel);
   PassContext ctx;
   ctx.allow_inexact_float = true;
   // x / 3 and x * (1/3) may differ in the last bit: this rewrite is documented as float-inexact.
@@ -532,7 +517,7 @@ TEST(DivToMulPassTest, InexactReciprocalsWhenAllowed) {
 constexpr FloatTolerance kGemmTolerance{1e-6, 1e-6};
 
 TEST(GemmToMatMulPassTest, GemmBecomesMatMulWithScaleAndBias) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2, 3] x, float[4, 3] b, float[2, 4] v) => (float[2, 4] y, float[3, 4] z, float[2, 4] u)
     <float[4, 3] w = {1, -2, 3, 0.5, 5, -6, 7, 8, -0.25, 2, 3, 4}, float[4] c = {1, 2, -3, 4}> {
@@ -559,7 +544,7 @@ TEST(GemmToMatMulPassTest, GemmBecomesMatMulWithScaleAndBias) {
 }
 
 TEST(GemmToMatMulPassTest, IntegerTypedGemmStaysBitExact) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[5, 3] x) => (float[5, 4] y)
     <float[4, 3] w = {1, -2, 3, 0, 3, -3, 2, 1, -1, 2, 3, -4}, float[4] c = {1, 2, -3, 4}> {
@@ -575,7 +560,7 @@ TEST(GemmToMatMulPassTest, IntegerTypedGemmStaysBitExact) {
 // ============================================================================ batchnorm-to-affine
 
 TEST(BatchNormToAffinePassTest, BecomesPerChannelMulAndAddBitExactly) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2, 3, 4, 4] x) => (float[2, 3, 4, 4] y)
     <float[3] s = {1, 0.5, -2}, float[3] b = {0.1, 0.2, -0.3}, float[3] m = {0.5, -1, 2},
@@ -592,7 +577,7 @@ TEST(BatchNormToAffinePassTest, BecomesPerChannelMulAndAddBitExactly) {
 // ============================================================================ cancel-transposes
 
 TEST(CancelTransposesPassTest, RemovesInversePairsAndMergesTheRest) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[1, 2, 3, 4] x) => (float[1, 2, 3, 4] y, float[1, 4, 3, 2] z, float[1, 2, 3, 4] w) {
       t1 = Transpose <perm = [0, 2, 3, 1]> (x)
@@ -618,7 +603,7 @@ TEST(CancelTransposesPassTest, RemovesInversePairsAndMergesTheRest) {
 // ============================================================================ remove-dead-code
 
 TEST(RemoveDeadCodePassTest, RemovesUnreadNodesAndInitializersButNotInputs) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2] x, float[2] spare) => (float[2] y) <float[2] w = {1, 2}, float[2] orphan = {3, 4}> {
       y = Relu(x)
@@ -650,7 +635,7 @@ constexpr char kNamingModel[] = R"ONNX(
   })ONNX";
 
 TEST(GiveNamesPassTest, UniqueNodeNamesCountPerOpTypeAcrossTheModel) {
-  auto model = Parse(kNamingModel);
+  auto model = ParseModel(kNamingModel);
   Node* mul = model->graph->nodes()[0];
   const std::string origin = mul->origin();
   ASSERT_TRUE(model->graph->RenameNode(mul, "/layer/Mul").ok());
@@ -667,7 +652,7 @@ TEST(GiveNamesPassTest, UniqueNodeNamesCountPerOpTypeAcrossTheModel) {
 }
 
 TEST(GiveNamesPassTest, ReadableNamesFollowNodesAndKeepInterfaces) {
-  auto model = Parse(kNamingModel);
+  auto model = ParseModel(kNamingModel);
   RunAndCheck(*model, "give-readable-names");
   const Graph& g = *model->graph;
   for (const char* kept : {"init", "xs", "final", "ys"}) EXPECT_NE(g.FindValue(kept), nullptr);
@@ -685,7 +670,7 @@ TEST(GiveNamesPassTest, ReadableNamesFollowNodesAndKeepInterfaces) {
 }
 
 TEST(GiveNamesPassTest, GeneratedNamesAvoidNamesThatStay) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2] Relu_0_out0) => (float[2] y) {
       a = Relu(Relu_0_out0)
@@ -713,7 +698,7 @@ constexpr char kCleanupModel[] = R"ONNX(
   })ONNX";
 
 TEST(PipelineTest, CleanupReachesAFixedPointAndComputesTheSame) {
-  auto model = Parse(kCleanupModel);
+  auto model = ParseModel(kCleanupModel);
   std::unique_ptr<Model> before = model->Clone();
   PassContext ctx;
   auto changed = PassManager().RunPipeline(*model, "cleanup", ctx);

@@ -17,9 +17,13 @@
 #include "src/passes/pass_manager.h"
 #include "src/passes/rewrite_util.h"
 #include "tests/cpp/equivalence.h"
+#include "tests/cpp/parse_model.h"
 
 namespace finngl {
 namespace {
+
+using testing::ParseModel;
+using testing::OpTypes;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -28,23 +32,7 @@ using testing::ExpectEquivalent;
 
 constexpr int kSamples = 16;
 
-std::unique_ptr<Model> Parse(const std::string& text) {
-  onnx::ModelProto proto;
-  auto parsed = onnx::OnnxParser::Parse(proto, text.c_str());
-  EXPECT_TRUE(parsed.IsOK()) << parsed.ErrorMessage();
-  auto model = ImportModelProto(proto, "test.onnx");
-  EXPECT_TRUE(model.ok()) << model.status();
-  if (!model.ok()) return nullptr;
-  absl::Status s = InferModelTypes(**model);
-  EXPECT_TRUE(s.ok()) << s;
-  return std::move(*model);
-}
 
-std::vector<std::string> OpTypes(const Graph& g) {
-  std::vector<std::string> ops;
-  for (Node* n : g.nodes()) ops.push_back(n->op_type());
-  return ops;
-}
 
 std::vector<Node*> Quants(const Graph& g) {
   std::vector<Node*> out;
@@ -92,7 +80,7 @@ void ExpectQuant(const Node& quant, Form form) {
 // ============================================================================ activations
 
 TEST(QcdqToQuantTest, QuantizeDequantizeWithoutClipIsEightBit) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[2, 5] x) => (float[2, 5] y) <float s = {0.03125}, int8 zp = {0}> {
       q = QuantizeLinear(x, s, zp)
@@ -122,7 +110,7 @@ TEST(QcdqToQuantTest, ClipGivesTheBitWidthSignednessAndNarrowFlag) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(absl::StrCat(c.zp_type, " [", c.lo, ", ", c.hi, "]"));
-    auto model = Parse(absl::StrCat(R"ONNX(
+    auto model = ParseModel(absl::StrCat(R"ONNX(
       <ir_version: 8, opset_import: ["" : 13]>
       g (float[3, 4] x) => (float[3, 4] y) <float s = {0.125}, )ONNX",
                                     c.zp_type, " zp = {0}, ", c.zp_type, " lo = {", c.lo, "}, ",
@@ -140,7 +128,7 @@ TEST(QcdqToQuantTest, ClipGivesTheBitWidthSignednessAndNarrowFlag) {
 
 TEST(QcdqToQuantTest, ClipWithOneBoundOrAttributesBeforeOpset11) {
   // Only a lower bound: uint8 [0, 255] cut to [0, 255] = 8-bit unsigned; int8 with max only.
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[6] x) => (float[6] y) <float s = {0.5}, int8 zp = {0}, int8 hi = {31}> {
       q = QuantizeLinear(x, s, zp)
@@ -153,7 +141,7 @@ TEST(QcdqToQuantTest, ClipWithOneBoundOrAttributesBeforeOpset11) {
   EXPECT_THAT(warnings[0], HasSubstr("[-128, 31]"));
 
   // Opset 10: the bounds are attributes.
-  auto old = Parse(R"ONNX(
+  auto old = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 10]>
     g (float[6] x) => (float[6] y) <float s = {0.5}, int8 zp = {0}> {
       q = QuantizeLinear(x, s, zp)
@@ -167,7 +155,7 @@ TEST(QcdqToQuantTest, ClipWithOneBoundOrAttributesBeforeOpset11) {
 }
 
 TEST(QcdqToQuantTest, PerChannelScalesAreReshapedToBroadcast) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[2, 3, 4] x) => (float[2, 3, 4] y)
     <float[3] s = {0.5, 0.25, 0.0625}, int8[3] zp = {0, 0, 0}, int8 lo = {-7}, int8 hi = {7}> {
@@ -187,7 +175,7 @@ TEST(QcdqToQuantTest, PerChannelScalesAreReshapedToBroadcast) {
 }
 
 TEST(QcdqToQuantTest, ScalesEqualByValueMatch) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[8] x) => (float[8] y) <float s1 = {0.2}, float s2 = {0.2}, uint8 z1 = {0}> {
       q = QuantizeLinear(x, s1, z1)
@@ -201,7 +189,7 @@ TEST(QcdqToQuantTest, ScalesEqualByValueMatch) {
 
 TEST(QcdqToQuantTest, ForksKeepEveryConsumerCorrect) {
   // One QuantizeLinear feeds a plain DQ, a clipped DQ, and is itself a graph output.
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[2, 6] x) => (float[2, 6] y1, float[2, 6] y2, int8[2, 6] q)
     <float s = {0.1}, int8 zp = {0}, int8 lo = {-7}, int8 hi = {7}> {
@@ -221,7 +209,7 @@ TEST(QcdqToQuantTest, ForksKeepEveryConsumerCorrect) {
 }
 
 TEST(QcdqToQuantTest, ChainsInsideScanBodiesReadOuterScales) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 17]>
     g (float[2, 3] h0, float[4, 2, 3] xs) => (float[2, 3] h, float[4, 2, 3] ys)
     <float s = {0.0625}, uint8 zp = {0}, uint8 hi = {63}> {
@@ -247,7 +235,7 @@ TEST(QcdqToQuantTest, ChainsInsideScanBodiesReadOuterScales) {
 // ============================================================================ constants
 
 TEST(QcdqToQuantTest, IntegerWeightsThroughClipBecomeFloatWeightsWithTheClipBitWidth) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[2, 3] x) => (float[2, 2] y)
     <int8[3, 2] w = {-7, 7, 3, 0, -1, 5}, float ws = {0.25}, int8 wz = {0},
@@ -273,7 +261,7 @@ TEST(QcdqToQuantTest, IntegerWeightsThroughClipBecomeFloatWeightsWithTheClipBitW
 TEST(QcdqToQuantTest, PerChannelIntegerWeightsAndInt32Bias) {
   // Brevitas' QuantConv2d/QuantLinear export: per-output-channel int8 weights (axis 0), an int32
   // bias with scale = input scale x weight scale.
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[1, 2, 3, 3] x) => (float[1, 2, 2, 2] y)
     <int8[2, 2, 2, 2] w = {1, -2, 3, -4, 5, -6, 7, -8, 9, -10, 11, -12, 13, -14, 15, -127},
@@ -298,7 +286,7 @@ TEST(QcdqToQuantTest, PerChannelIntegerWeightsAndInt32Bias) {
 TEST(QcdqToQuantTest, ConstantsWithARangeNoQuantHasAreStillExact) {
   // A Clip [-5, 5] on a constant: the constant's values are reproduced by the covering 4-bit
   // narrow Quant, which the pass verifies on the constant itself.
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[2, 2] x) => (float[2, 2] y)
     <int8[2, 2] w = {-9, 9, 4, -5}, float ws = {0.3}, int8 lo = {-5}, int8 hi = {5}> {
@@ -313,7 +301,7 @@ TEST(QcdqToQuantTest, ConstantsWithARangeNoQuantHasAreStillExact) {
 
 TEST(QcdqToQuantTest, FloatWeightsThroughQuantizeLinearKeepTheFloatWeights) {
   // Brevitas' export_weight_q_node=True form: float initializer -> Q -> Clip -> DQ.
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[1, 3] x) => (float[1, 2] y)
     <float[3, 2] w = {0.11, -0.52, 0.33, 0.9, -0.7, 0.05}, float ws = {0.1}, int8 wz = {0},
@@ -334,7 +322,7 @@ TEST(QcdqToQuantTest, FloatWeightsThroughQuantizeLinearKeepTheFloatWeights) {
 
 // Runs the pass on a model it must not change and returns its single warning.
 std::string SingleWarning(const std::string& text) {
-  auto model = Parse(text);
+  auto model = ParseModel(text);
   EXPECT_NE(model, nullptr);
   if (model == nullptr) return "";
   const std::vector<std::string> ops = OpTypes(*model->graph);
@@ -393,7 +381,7 @@ TEST(QcdqToQuantTest, RuntimeScalesStay) {
 
 TEST(QcdqToQuantTest, Float16Stays) {
   // The text parser has no float16 literals: parse float32, then switch x and the scale.
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[4] x) => (float[4] y) <float s = {0.1}, int8 zp = {0}> {
       q = QuantizeLinear(x, s, zp)
@@ -440,7 +428,7 @@ TEST(QcdqToQuantTest, DequantizeOfARuntimeIntegerStays) {
 }
 
 TEST(QcdqToQuantTest, NonzeroZeroPointsOfConstantsAreVerifiedOnTheConstant) {
-  auto model = Parse(R"ONNX(
+  auto model = ParseModel(R"ONNX(
     <ir_version: 8, opset_import: ["" : 13]>
     g (float[4] x) => (float[4] y)
     <uint8[4] w = {0, 17, 128, 255}, float s = {0.02}, uint8 z = {128}> {

@@ -25,9 +25,13 @@
 #include "src/passes/pass_manager.h"
 #include "src/passes/quant_act_to_multithreshold.h"
 #include "tests/cpp/equivalence.h"
+#include "tests/cpp/parse_model.h"
 
 namespace finngl {
 namespace {
+
+using testing::ParseModel;
+using testing::OpTypes;
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
@@ -43,18 +47,6 @@ std::string Header(int qonnx_opset = 1) {
                       qonnx_opset, "]>\n");
 }
 
-std::unique_ptr<Model> Parse(const std::string& text) {
-  onnx::ModelProto proto;
-  auto parsed = onnx::OnnxParser::Parse(proto, text.c_str());
-  EXPECT_TRUE(parsed.IsOK()) << parsed.ErrorMessage() << "\n" << text;
-  if (!parsed.IsOK()) return nullptr;
-  auto model = ImportModelProto(proto, "test.onnx");
-  EXPECT_TRUE(model.ok()) << model.status();
-  if (!model.ok()) return nullptr;
-  absl::Status s = InferModelTypes(**model);
-  EXPECT_TRUE(s.ok()) << s;
-  return std::move(*model);
-}
 
 absl::StatusOr<bool> RunPasses(Model& model, const std::vector<std::string>& names,
                                PassContext& ctx) {
@@ -268,7 +260,7 @@ TEST(QuantActToMultiThresholdTest, EveryRangeScaleAndRoundingModeIsExactOnTies) 
     q.mode = c.mode;
     SCOPED_TRACE(absl::StrCat("bits ", c.bits, " signed ", c.is_signed, " narrow ", c.narrow,
                               " scale ", c.scale, " mode ", c.mode));
-    auto model = Parse(ActModel(q));
+    auto model = ParseModel(ActModel(q));
     ASSERT_NE(model, nullptr);
     auto before = model->Clone();
     PassContext ctx;
@@ -299,7 +291,7 @@ TEST(QuantActToMultiThresholdTest, ThresholdsFollowHalfToEvenNotTheClosedForm) {
   // the tie and count 0.125 as level 1.
   QuantSpec q;
   q.is_signed = false;
-  auto model = Parse(ActModel(q));
+  auto model = ParseModel(ActModel(q));
   ASSERT_NE(model, nullptr);
   PassContext ctx;
   ASSERT_TRUE(RunPasses(*model, {"quant-act-to-multithreshold"}, ctx).ok());
@@ -327,7 +319,7 @@ TEST(QuantActToMultiThresholdTest, PerChannelScalesGiveThresholdRowsOnTheChannel
     q.bits = 4;
     q.scale = {0.1, 0.25, 0.0371};
     q.scale_dims = l.scale_dims;
-    auto model = Parse(ActModel(q, l.x_dims));
+    auto model = ParseModel(ActModel(q, l.x_dims));
     ASSERT_NE(model, nullptr);
     auto before = model->Clone();
     PassContext ctx;
@@ -348,7 +340,7 @@ TEST(QuantActToMultiThresholdTest, ChannelsOnTheLastAxisGiveAChannelsLastLayout)
   q.bits = 3;
   q.scale = {0.1, 0.2, 0.3};
   q.scale_dims = "3";
-  auto model = Parse(ActModel(q, "N, 2, 3"));
+  auto model = ParseModel(ActModel(q, "N, 2, 3"));
   ASSERT_NE(model, nullptr);
   auto before = model->Clone();
   PassContext ctx;
@@ -376,7 +368,7 @@ TEST(QuantActToMultiThresholdTest, ReluBeforeTheQuantIsFused) {
     QuantSpec q;
     q.is_signed = is_signed;
     q.scale = {0.1};
-    auto model = Parse(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 4] y) <",
+    auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 4] y) <",
                                     QuantInits("q", q), "> {\n r = Relu(x)\n",
                                     QuantCall("y", "r", "q", q), "}"));
     ASSERT_NE(model, nullptr);
@@ -399,7 +391,7 @@ TEST(QuantActToMultiThresholdTest, ReluBeforeTheQuantIsFused) {
 TEST(QuantActToMultiThresholdTest, ReluWithAnotherReaderIsKept) {
   QuantSpec q;
   q.is_signed = false;
-  auto model = Parse(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 4] y, float[N, 4] r) <",
+  auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 4] y, float[N, 4] r) <",
                                   QuantInits("q", q), "> {\n r = Relu(x)\n",
                                   QuantCall("y", "r", "q", q), "}"));
   ASSERT_NE(model, nullptr);
@@ -419,7 +411,7 @@ TEST(QuantActToMultiThresholdTest, BipolarQuantizersBecomeBipolarThresholds) {
     q.scale = {0.5};
     const std::string node = bipolar_op ? "y = qonnx.custom_op.general.BipolarQuant (x, q_s)\n"
                                         : QuantCall("y", "x", "q", q);
-    auto model = Parse(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 4] y) <",
+    auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 4] y) <",
                                     QuantInits("q", q), "> {\n", node, "}"));
     ASSERT_NE(model, nullptr);
     auto before = model->Clone();
@@ -449,7 +441,7 @@ TEST(QuantActToMultiThresholdTest, ZeroPointTypesThatMakeQuantComputeInDoubleSta
   std::string text = ActModel(q);
   const std::string zp = "float q_z = {0}";
   text.replace(text.find(zp), zp.size(), "int8 q_z = {0}");
-  auto model = Parse(text);
+  auto model = ParseModel(text);
   ASSERT_NE(model, nullptr);
   auto before = model->Clone();
   PassContext ctx;
@@ -461,7 +453,7 @@ TEST(QuantActToMultiThresholdTest, BitWidthAboveTheLimitStaysWithAWarning) {
   QuantSpec q;
   q.bits = 9;
   q.scale = {0.01};
-  auto model = Parse(ActModel(q));
+  auto model = ParseModel(ActModel(q));
   ASSERT_NE(model, nullptr);
   auto before = model->Clone();
   PassContext ctx;
@@ -507,7 +499,7 @@ TEST(QuantActToMultiThresholdTest, UnsupportedQuantizersStayWithAWarning) {
   }
   for (const Bad& b : bad) {
     SCOPED_TRACE(b.name);
-    auto model = Parse(ActModel(b.q, b.x_dims));
+    auto model = ParseModel(ActModel(b.q, b.x_dims));
     ASSERT_NE(model, nullptr);
     PassContext ctx;
     auto changed = RunPasses(*model, {"quant-act-to-multithreshold"}, ctx);
@@ -551,7 +543,7 @@ TEST(FoldQuantWeightsTest, MatMulWeightBecomesIntegersWithTheScaleAfter) {
     q.narrow = true;
     q.scale = per_channel ? std::vector<double>{0.25, 0.5, 0.125} : std::vector<double>{0.25};
     q.scale_dims = per_channel ? "1, 3" : "";
-    auto model = Parse(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 3] y) <",
+    auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 3] y) <",
                                     Tensor1("w", "4, 3", Pseudo(12, 1)), ", ", QuantInits("q", q),
                                     "> {\n", QuantCall("wq", "w", "q", q),
                                     " y = MatMul(x, wq)\n}"));
@@ -578,7 +570,7 @@ TEST(FoldQuantWeightsTest, WeightOnTheFirstMatMulInputScalesRows) {
   QuantSpec q;
   q.scale = {0.25, 0.5, 0.125};
   q.scale_dims = "3, 1";
-  auto model = Parse(absl::StrCat(Header(), "g (float[4, N] x) => (float[3, N] y) <",
+  auto model = ParseModel(absl::StrCat(Header(), "g (float[4, N] x) => (float[3, N] y) <",
                                   Tensor1("w", "3, 4", Pseudo(12, 2)), ", ", QuantInits("q", q),
                                   "> {\n", QuantCall("wq", "w", "q", q), " y = MatMul(wq, x)\n}"));
   ASSERT_NE(model, nullptr);
@@ -597,7 +589,7 @@ TEST(FoldQuantWeightsTest, TransposeBetweenQuantAndMatMulIsFolded) {
   q.narrow = true;
   q.scale = {0.5, 0.25, 1.0};
   q.scale_dims = "3, 1";
-  auto model = Parse(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 3] y) <",
+  auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 3] y) <",
                                   Tensor1("w", "3, 4", Pseudo(12, 3)), ", ", QuantInits("q", q),
                                   "> {\n", QuantCall("wq", "w", "q", q),
                                   " wt = Transpose <perm = [1, 0]> (wq)\n y = MatMul(x, wt)\n}"));
@@ -628,7 +620,7 @@ TEST(FoldQuantWeightsTest, ConvGetsPerChannelScaleAndItsBiasAfterTheMul) {
     bq.scale_dims = "3";
     const std::string bias_node = quantized_bias ? QuantCall("bias", "b", "bq", bq) : "";
     const std::string bias_inits = quantized_bias ? absl::StrCat(", ", QuantInits("bq", bq)) : "";
-    auto model = Parse(absl::StrCat(
+    auto model = ParseModel(absl::StrCat(
         Header(), "g (float[N, 2, 5, 5] x) => (float[N, 3, 3, 3] y) <",
         Tensor1("w", "3, 2, 3, 3", Pseudo(54, 4)), ", ", QuantInits("q", q), ", ",
         Tensor1("b", "3", {0.5, -0.25, 1.0}), bias_inits, "> {\n", QuantCall("wq", "w", "q", q),
@@ -660,7 +652,7 @@ TEST(FoldQuantWeightsTest, GemmWithTransposedWeightAlphaBetaAndBias) {
   QuantSpec q;
   q.scale = {0.25, 0.5, 0.125};
   q.scale_dims = "3, 1";
-  auto model = Parse(absl::StrCat(
+  auto model = ParseModel(absl::StrCat(
       Header(), "g (float[N, 4] x) => (float[N, 3] y) <", Tensor1("w", "3, 4", Pseudo(12, 5)),
       ", ", QuantInits("q", q), ", ", Tensor1("c", "3", {0.5, -0.25, 1.0}), "> {\n",
       QuantCall("wq", "w", "q", q),
@@ -684,7 +676,7 @@ TEST(FoldQuantWeightsTest, GemmWithTransposedWeightAlphaBetaAndBias) {
 TEST(FoldQuantWeightsTest, GatherScalesTheSelectedRows) {
   QuantSpec q;
   q.scale = {0.5};
-  auto model = Parse(absl::StrCat(
+  auto model = ParseModel(absl::StrCat(
       Header(), "g (float[2, 3] x) => (float[2, 3] y) <", Tensor1("w", "5, 3", Pseudo(15, 6)),
       ", ", QuantInits("q", q), ", int64[2] idx = {4, 1}> {\n", QuantCall("wq", "w", "q", q),
       " e = Gather <axis = 0> (wq, idx)\n y = Add(e, x)\n}"));
@@ -699,7 +691,7 @@ TEST(FoldQuantWeightsTest, GatherScalesTheSelectedRows) {
 
 TEST(FoldQuantWeightsTest, ForkedWeightGetsOneIntegerCopyPerReader) {
   QuantSpec q;
-  auto model = Parse(absl::StrCat(
+  auto model = ParseModel(absl::StrCat(
       Header(), "g (float[N, 4] x, float[N, 4] x2) => (float[N, 3] y, float[N, 3] y2) <",
       Tensor1("w", "4, 3", Pseudo(12, 7)), ", ", QuantInits("q", q), "> {\n",
       QuantCall("wq", "w", "q", q), " y = MatMul(x, wq)\n y2 = MatMul(x2, wq)\n}"));
@@ -722,7 +714,7 @@ TEST(FoldQuantWeightsTest, ForkedWeightGetsOneIntegerCopyPerReader) {
 TEST(FoldQuantWeightsTest, ElementwiseReadersGetTheExactFloatValues) {
   QuantSpec q;
   q.scale = {0.1};
-  auto model = Parse(absl::StrCat(Header(), "g (float[N, 3] x) => (float[N, 3] y) <",
+  auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 3] x) => (float[N, 3] y) <",
                                   Tensor1("w", "3", {0.33, -0.71, 0.05}), ", ",
                                   QuantInits("q", q), "> {\n", QuantCall("wq", "w", "q", q),
                                   " y = Add(x, wq)\n}"));
@@ -743,7 +735,7 @@ TEST(FoldQuantWeightsTest, ScaleOneAndBipolarWeights) {
     QuantSpec q;
     q.bits = 8;
     q.scale = {1.0};
-    auto model = Parse(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 3] y) <",
+    auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 3] y) <",
                                     Tensor1("w", "4, 3", Pseudo(12, 8)), ", ", QuantInits("q", q),
                                     "> {\n", QuantCall("wq", "w", "q", q),
                                     " y = MatMul(x, wq)\n}"));
@@ -755,7 +747,7 @@ TEST(FoldQuantWeightsTest, ScaleOneAndBipolarWeights) {
     ExpectEquivalent(*before, *model, kSamples);
   }
   {
-    auto model = Parse(absl::StrCat(
+    auto model = ParseModel(absl::StrCat(
         Header(), "g (float[N, 4] x) => (float[N, 3] y) <", Tensor1("w", "4, 3", Pseudo(12, 9)),
         ", float s = {0.5}> {\n wq = qonnx.custom_op.general.BipolarQuant (w, s)\n"
         " y = MatMul(x, wq)\n}"));
@@ -771,7 +763,7 @@ TEST(FoldQuantWeightsTest, ScaleOneAndBipolarWeights) {
 TEST(FoldQuantWeightsTest, NonzeroZeroPointStaysWithAWarning) {
   QuantSpec q;
   q.zeropt = 1;
-  auto model = Parse(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 3] y) <",
+  auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 3] y) <",
                                   Tensor1("w", "4, 3", Pseudo(12, 1)), ", ", QuantInits("q", q),
                                   "> {\n", QuantCall("wq", "w", "q", q), " y = MatMul(x, wq)\n}"));
   ASSERT_NE(model, nullptr);
@@ -814,7 +806,7 @@ QuantSpec Q(int bits, bool is_signed, bool narrow, std::vector<double> scale,
 // the first quantizer's levels, ties and neighbours.
 void CheckActivation(const ActivationCase& c, const std::string& dims = "N, 4",
                      int64_t channels = 4, int64_t rank = 2) {
-  auto model = Parse(ActivationModel(c, dims));
+  auto model = ParseModel(ActivationModel(c, dims));
   ASSERT_NE(model, nullptr);
   auto original = model->Clone();
   PassContext ctx;
@@ -873,7 +865,7 @@ TEST(ActivationToMultiThresholdTest, OtherMonotoneActivations) {
       // Clip bounds are extra initializers.
       std::string text = ActivationModel(c);
       text.replace(text.find("> {"), 3, ", float lo = {-0.5}, float hi = {0.7}> {");
-      auto model = Parse(text);
+      auto model = ParseModel(text);
       ASSERT_NE(model, nullptr);
       auto before = model->Clone();
       PassContext ctx;
@@ -904,7 +896,7 @@ TEST(ActivationToMultiThresholdTest, InputAlreadyConvertedToThresholds) {
   // quant-act-to-multithreshold converts the 4-bit input quantizer but leaves the 12-bit output
   // quantizer: the Sigmoid then reads MultiThreshold -> Add -> Mul, whose levels are read back.
   ActivationCase c{"f = Sigmoid(a)", Q(4, true, false, {0.3}), Q(12, false, false, {1.0 / 4095})};
-  auto model = Parse(ActivationModel(c));
+  auto model = ParseModel(ActivationModel(c));
   ASSERT_NE(model, nullptr);
   auto original = model->Clone();
   PassContext ctx;
@@ -922,7 +914,7 @@ TEST(ActivationToMultiThresholdTest, InputAlreadyConvertedToThresholds) {
 TEST(ActivationToMultiThresholdTest, DecreasingMapsAndUnknownLevelsAreLeftWithAWarning) {
   {
     ActivationCase c{"f = Neg(a)", Q(4, true, false, {0.25}), Q(4, true, false, {0.25})};
-    auto model = Parse(ActivationModel(c));
+    auto model = ParseModel(ActivationModel(c));
     ASSERT_NE(model, nullptr);
     PassContext ctx;
     EXPECT_FALSE(*RunPasses(*model, {"activation-to-multithreshold"}, ctx));
@@ -932,7 +924,7 @@ TEST(ActivationToMultiThresholdTest, DecreasingMapsAndUnknownLevelsAreLeftWithAW
   }
   {
     QuantSpec q = Q(4, false, false, {1.0 / 15});
-    auto model = Parse(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 4] y) <",
+    auto model = ParseModel(absl::StrCat(Header(), "g (float[N, 4] x) => (float[N, 4] y) <",
                                     QuantInits("qb", q), "> {\n f = Sigmoid(x)\n",
                                     QuantCall("y", "f", "qb", q), "}"));
     ASSERT_NE(model, nullptr);
@@ -969,7 +961,7 @@ TEST(TruncToMultiThresholdTest, TruncOfAQuantizedTensorBecomesThresholds) {
   QuantSpec qa = Q(8, true, false, {0.125});
   for (const TruncCase& c : cases) {
     SCOPED_TRACE(absl::StrCat("Trunc v", c.opset, " ", c.mode));
-    auto model = Parse(absl::StrCat(
+    auto model = ParseModel(absl::StrCat(
         Header(c.opset), "g (float[N, 4] x) => (float[N, 4] y) <", QuantInits("qa", qa),
         ", float s = {0.125}, float z = {0}, float ib = {8}, ", c.inits, "> {\n",
         QuantCall("a", "x", "qa", qa), " y = qonnx.custom_op.general.Trunc <rounding_mode = \"",
@@ -991,7 +983,7 @@ TEST(TruncToMultiThresholdTest, TruncOfAQuantizedTensorBecomesThresholds) {
 }
 
 TEST(TruncToMultiThresholdTest, TruncOfAnUnquantizedInputStaysWithAWarning) {
-  auto model = Parse(absl::StrCat(
+  auto model = ParseModel(absl::StrCat(
       Header(2), "g (float[N, 4] x) => (float[N, 4] y) <float s = {0.125}, float z = {0}, ",
       "float ib = {8}, float os = {2.0}, float ob = {4}> {\n"
       " y = qonnx.custom_op.general.Trunc <rounding_mode = \"FLOOR\"> (x, s, z, ib, os, ob)\n}"));
@@ -1014,7 +1006,7 @@ TEST(QonnxToFinnTest, QuantizedMlpBecomesThresholdsAndIntegerWeights) {
   QuantSpec r1 = Q(4, false, false, {0.25});
   QuantSpec w2 = Q(4, true, true, {0.125});
   QuantSpec out = Q(8, true, false, {0.0625});
-  auto model = Parse(absl::StrCat(
+  auto model = ParseModel(absl::StrCat(
       Header(), "g (float[N, 4] x) => (float[N, 3] y) <", QuantInits("qi", in), ", ",
       Tensor1("w1", "5, 4", Pseudo(20, 11)), ", ", QuantInits("qw1", w1), ", ",
       Tensor1("b1", "5", {0.25, -0.5, 0.125, 0.0, 1.0}), ", ", QuantInits("qr", r1), ", ",
