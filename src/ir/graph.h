@@ -323,6 +323,8 @@ class Model {
 // "qonnx.custom_op.general"; "ai.onnx" to ""; other domains unchanged.
 std::string CanonicalDomain(const std::string& domain);
 inline constexpr char kQonnxDomain[] = "qonnx.custom_op.general";
+// Hardware (dataflow) layers, FINN's domain name so FINN users recognise them (docs/hw_layers.md).
+inline constexpr char kHwDomain[] = "finn.custom_op.fpgadataflow";
 
 }  // namespace finngl
 
