@@ -1,0 +1,151 @@
+#include "src/codegen/csim.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "nlohmann/json.hpp"
+#include "src/base/status.h"
+#include "src/ir/datatype.h"
+
+namespace finngl::codegen {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Quote(const std::string& s) {
+  return "'" + absl::StrReplaceAll(s, {{"'", "'\\''"}}) + "'";
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The last `max` characters: compiler output can be long, the end names the failure.
+std::string Tail(const std::string& s, size_t max = 6000) {
+  return s.size() <= max ? s : "..." + s.substr(s.size() - max);
+}
+
+absl::Status Compile(const fs::path& dir, const CSimOptions& options) {
+  const fs::path bin_dir = dir / "csim";
+  std::vector<std::string> sources = {"testbench.cpp", "top.cpp"};
+  std::vector<std::string> layers;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir / "layers", ec)) {
+    if (entry.path().extension() == ".cpp") layers.push_back("layers/" + entry.path().filename().string());
+  }
+  std::sort(layers.begin(), layers.end());
+  sources.insert(sources.end(), layers.begin(), layers.end());
+  std::vector<std::string> cmd = {Quote(options.compiler), "-std=c++20", "-O2",
+                                  "-I" + Quote((dir / "hlslib" / "sim").string()),
+                                  "-I" + Quote(dir.string())};
+  for (const std::string& f : options.flags) cmd.push_back(Quote(f));
+  for (const std::string& s : sources) cmd.push_back(Quote((dir / s).string()));
+  cmd.push_back("-o");
+  cmd.push_back(Quote((bin_dir / "csim").string()));
+  const std::string command = absl::StrJoin(cmd, " ");
+
+  const fs::path stamp = bin_dir / "command.txt";
+  if (fs::exists(bin_dir / "csim") && ReadFile(stamp) == command) return absl::OkStatus();
+  fs::remove(bin_dir / "csim", ec);
+  const fs::path log = bin_dir / "compile.log";
+  const int rc = std::system((command + " > " + Quote(log.string()) + " 2>&1").c_str());
+  if (rc != 0) {
+    return absl::InternalError(absl::StrCat("C simulation: compiling ", dir.string(),
+                                            " failed:\n", command, "\n", Tail(ReadFile(log))));
+  }
+  std::ofstream(stamp, std::ios::binary | std::ios::trunc) << command;
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::map<std::string, Tensor>> CSimulate(const std::string& project_dir,
+                                                        const std::map<std::string, Tensor>& inputs,
+                                                        const CSimOptions& options) {
+  const fs::path dir = fs::absolute(project_dir);
+  const std::string io_text = ReadFile(dir / "io.json");
+  if (io_text.empty()) {
+    return absl::NotFoundError(absl::StrCat(project_dir, ": no io.json (not a generated project?)"));
+  }
+  nlohmann::json io = nlohmann::json::parse(io_text, nullptr, /*allow_exceptions=*/false);
+  if (io.is_discarded()) return absl::InternalError(absl::StrCat(project_dir, "/io.json is not JSON"));
+  const fs::path bin_dir = dir / "csim";
+  std::error_code ec;
+  fs::create_directories(bin_dir, ec);
+
+  // Inputs -> int64 files, checking they are values of the port's datatype.
+  int64_t frames = -1;
+  for (const auto& port : io["inputs"]) {
+    const std::string name = port["name"];
+    auto it = inputs.find(name);
+    if (it == inputs.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("C simulation: missing input '", name, "'"));
+    }
+    const Tensor& t = it->second;
+    const int64_t frame = NumElementsOf(port["frame_shape"].get<std::vector<int64_t>>());
+    if (frame == 0 || t.size() % frame != 0 || (frames >= 0 && t.size() / frame != frames)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "C simulation: input '", name, "' has ", t.size(), " elements, not ",
+          frames >= 0 ? absl::StrCat(frames) : std::string("a whole number of"), " frames of ",
+          frame));
+    }
+    frames = t.size() / frame;
+    ASSIGN_OR_RETURN(DataType dt, DataType::Parse(port["datatype"].get<std::string>()));
+    std::vector<int64_t> values(t.size());
+    for (int64_t i = 0; i < t.size(); ++i) {
+      const double v = t.GetDouble(i);
+      if (!dt.Allowed(v) || std::nearbyint(v) != v) {
+        return absl::InvalidArgumentError(absl::StrCat("C simulation: input '", name, "' element ",
+                                                       i, " = ", v, " is not a ", dt.Name(),
+                                                       " value"));
+      }
+      values[i] = t.type() == ElementType::kInt64 ? t.GetInt64(i) : static_cast<int64_t>(v);
+    }
+    std::ofstream out(bin_dir / port["file"].get<std::string>(), std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t));
+    if (!out) return absl::InternalError("C simulation: cannot write input files");
+  }
+  if (frames < 0) frames = 1;
+
+  RETURN_IF_ERROR(Compile(dir, options));
+  for (const auto& port : io["outputs"]) fs::remove(bin_dir / port["file"].get<std::string>(), ec);
+  const fs::path log = bin_dir / "run.log";
+  const std::string run = absl::StrCat("cd ", Quote(bin_dir.string()), " && ./csim ", frames,
+                                       " . > ", Quote(log.string()), " 2>&1");
+  if (std::system(run.c_str()) != 0) {
+    return absl::InternalError(
+        absl::StrCat("C simulation of ", project_dir, " failed:\n", Tail(ReadFile(log))));
+  }
+
+  std::map<std::string, Tensor> outputs;
+  for (const auto& port : io["outputs"]) {
+    std::vector<int64_t> dims = {frames};
+    for (int64_t d : port["frame_shape"].get<std::vector<int64_t>>()) dims.push_back(d);
+    Tensor t(ElementType::kFloat, dims);
+    const std::string bytes = ReadFile(bin_dir / port["file"].get<std::string>());
+    if (bytes.size() != static_cast<size_t>(t.size()) * sizeof(int64_t)) {
+      return absl::InternalError(absl::StrCat("C simulation: output file ",
+                                              port["file"].get<std::string>(), " has ",
+                                              bytes.size(), " bytes, expected ",
+                                              t.size() * sizeof(int64_t)));
+    }
+    std::vector<int64_t> v(t.size());
+    std::memcpy(v.data(), bytes.data(), bytes.size());
+    for (int64_t i = 0; i < t.size(); ++i) t.SetDouble(i, static_cast<double>(v[i]));
+    outputs[port["name"].get<std::string>()] = std::move(t);
+  }
+  return outputs;
+}
+
+}  // namespace finngl::codegen
