@@ -49,7 +49,20 @@ struct OptArgs {
   uint32_t verify_seed = 1;
 };
 
+struct BuildArgs {
+  std::string model;
+  std::string config;      // build config JSON (src/flow/build_config.h)
+  std::string output_dir;
+  // Command-line overrides of the config.
+  std::string board;
+  double clk_period_ns = 0;
+  double target_fps = 0;
+  std::string folding_config;
+  std::string stop_step;
+};
+
 int RunInfo(const InfoArgs& args);
+int RunBuild(const BuildArgs& args);
 int RunExec(const ExecArgs& args);
 int RunCheck(const CheckArgs& args);
 int RunConvert(const ConvertArgs& args);

@@ -82,6 +82,22 @@ int main(int argc, char** argv) {
   opt_cmd->add_flag("--allow-inexact-float", opt.allow_inexact_float,
                     "allow float rewrites that are not bit-identical (e.g. x / 3 -> x * (1/3))");
 
+  BuildArgs build;
+  CLI::App* build_cmd = app.add_subcommand(
+      "build", "Compile a quantized model into a C-simulated dataflow accelerator: streamline, "
+               "map to hardware layers, fold, estimate, generate HLS C++ and verify it bit-exactly");
+  build_cmd->add_option("MODEL", build.model, "ONNX model file")->required();
+  build_cmd->add_option("--config", build.config,
+                        "build config JSON (board, synth_clk_period_ns, target_fps, "
+                        "folding_config_file, verify_input_npy, ...; see README)");
+  build_cmd->add_option("-o,--output", build.output_dir, "output directory")->required();
+  build_cmd->add_option("--board", build.board, "board or FPGA part (overrides the config)");
+  build_cmd->add_option("--clk-ns", build.clk_period_ns, "clock period in ns (overrides)");
+  build_cmd->add_option("--target-fps", build.target_fps, "target frames/s (overrides)");
+  build_cmd->add_option("--folding-config", build.folding_config,
+                        "FINN folding JSON (overrides)");
+  build_cmd->add_option("--stop-step", build.stop_step, "last step to run (overrides)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -93,5 +109,6 @@ int main(int argc, char** argv) {
   if (*check_cmd) return RunCheck(check);
   if (*convert_cmd) return RunConvert(convert);
   if (*opt_cmd) return RunOpt(opt);
+  if (*build_cmd) return RunBuild(build);
   return 2;
 }

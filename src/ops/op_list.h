@@ -66,6 +66,19 @@
   X(Scan, scan)                      \
   X(QuantLSTMCell, quant_lstm_cell)  \
   X(LSTM, rnn)                       \
-  X(GRU, rnn)
+  X(GRU, rnn)                       \
+  /* hardware layers (docs/hw_layers.md) */ \
+  X(RecurrentLayer, hw_recurrent_layer) \
+  X(MVAU, hw_mvau)                   \
+  X(Thresholding, hw_thresholding)   \
+  X(ConvolutionInputGenerator, hw_window) \
+  X(StreamingMaxPool, hw_window)     \
+  X(ElementwiseAdd, hw_eltwise)      \
+  X(ElementwiseSub, hw_eltwise)      \
+  X(ElementwiseMul, hw_eltwise)      \
+  X(DuplicateStreams, hw_stream)     \
+  X(StreamingDataWidthConverter, hw_stream) \
+  X(StreamingFIFO, hw_stream)        \
+  X(LabelSelect, hw_label_select)
 
 #endif  // FINNGL_SRC_OPS_OP_LIST_H_

@@ -23,6 +23,10 @@ void InferContext::SetOutput(int i, ElementType elem, std::optional<Shape> shape
   TensorType& t = out->type();
   t.elem = elem;
   t.shape = std::move(shape);
+  // A FLOAT32 annotation (qonnx writes one on every tensor it has no better type for) claims
+  // nothing beyond the element type, so it must not hide an integer datatype that inference
+  // proves; it is dropped, and the value's datatype is inferred like an unannotated one's.
+  if (t.dtype_annotated && t.dtype == DataType::Float32()) t.dtype_annotated = false;
   if (!t.dtype_annotated) t.dtype = dtype;
 }
 

@@ -65,6 +65,10 @@ absl::Status MergeBodyInputType(const InferContext& ctx, Value& body_in, const T
   }
   // Slices of a scan input hold the same set of values as the input, so its quantization
   // datatype carries over; a state's initial value says nothing about later iterations.
+  // (A FLOAT32 annotation on the body input claims nothing: see InferContext::SetOutput.)
+  if (copy_dtype && t.dtype_annotated && t.dtype == DataType::Float32()) {
+    t.dtype_annotated = false;
+  }
   if (copy_dtype && !t.dtype_annotated) t.dtype = from.dtype;
   return absl::OkStatus();
 }
@@ -80,7 +84,8 @@ Shape MergeShapes(const Shape& a, const Shape& b) {
 
 absl::Status InferScan(InferContext& ctx) {
   Node& node = ctx.node();
-  if (ctx.opset() >= 0 && ctx.opset() < 9) {
+  // (RecurrentLayer shares this code; its domain's opset says nothing about Scan-8.)
+  if (ctx.node().domain().empty() && ctx.opset() >= 0 && ctx.opset() < 9) {
     return absl::UnimplementedError(absl::StrCat(
         node.Describe(), ": Scan-8 (batched, with sequence_lens) is not supported; opset ",
         ctx.opset(), " < 9"));

@@ -151,8 +151,13 @@ absl::StatusOr<std::optional<Tensor>> SearchThresholds(const std::vector<ChainLi
       }
     }
   }
-  Tensor result(ElementType::kFloat, {channels, n});
-  for (int64_t p = 0; p < count; ++p) result.SetDouble(p, static_cast<double>(high[p]));
+  // Rows that all agree (per-tensor links and thresholds) stay one shared row: the channel
+  // axis may be a batch axis, whose size the thresholds must not depend on.
+  bool shared = true;
+  for (int64_t p = n; p < count && shared; ++p) shared = high[p] == high[p % n];
+  const int64_t rows = shared ? 1 : channels;
+  Tensor result(ElementType::kFloat, {rows, n});
+  for (int64_t p = 0; p < rows * n; ++p) result.SetDouble(p, static_cast<double>(high[p]));
   return std::optional<Tensor>(std::move(result));
 }
 

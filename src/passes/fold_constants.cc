@@ -23,6 +23,25 @@ std::optional<std::vector<const Tensor*>> ConstantInputs(const Node& node) {
   return inputs;
 }
 
+// Shape reads only its input's dimensions: when they are all known (e.g. after set-batch-one)
+// it folds like a constant node, evaluated on a zero tensor of that shape.
+std::optional<std::vector<Tensor>> ShapeStandIns(const Node& node) {
+  if (node.op_type() != "Shape" || !node.domain().empty() || node.input(0) == nullptr) {
+    return std::nullopt;
+  }
+  const TensorType& t = node.input(0)->type();
+  if (!t.shape || !ShapeFullyKnown(*t.shape) || t.elem == ElementType::kUndefined) {
+    return std::nullopt;
+  }
+  const Dims dims = ShapeToDims(*t.shape);
+  int64_t size = 1;
+  for (int64_t d : dims) size *= d;
+  if (size > (int64_t{1} << 24)) return std::nullopt;
+  std::vector<Tensor> stand_ins;
+  stand_ins.emplace_back(t.elem, dims);
+  return stand_ins;
+}
+
 bool MayFold(const Node& node, const Model& model) {
   const OpSpec* spec = OpRegistry::Get().FindForNode(node, &model);
   if (spec == nullptr || !spec->foldable || !node.subgraphs().empty()) return false;
@@ -55,6 +74,8 @@ absl::StatusOr<bool> FoldConstantsPass::RunOnGraph(Graph& graph, PassContext& ct
   for (Node* node : order) {
     if (!MayFold(*node, *ctx.model)) continue;
     std::optional<std::vector<const Tensor*>> inputs = ConstantInputs(*node);
+    const std::optional<std::vector<Tensor>> stand_ins = inputs ? std::nullopt : ShapeStandIns(*node);
+    if (stand_ins) inputs = std::vector<const Tensor*>{&stand_ins->front()};
     if (!inputs) continue;
     ASSIGN_OR_RETURN(std::vector<Tensor> results, EvaluateNode(*node, *inputs, *ctx.model));
     std::vector<Value*> folded(node->num_outputs(), nullptr);

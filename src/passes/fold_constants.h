@@ -8,7 +8,8 @@
 // The values come from the op's own kernel (OpSpec::compile + Kernel::Run), the code the executor
 // runs, so folding never changes a result. Preconditions, each a reason to leave a node alone:
 //  - every input is an initializer (in a subgraph also an outer-scope reference that resolves to
-//    one); nodes without inputs (Constant) qualify;
+//    one); nodes without inputs (Constant) qualify; so does Shape of a value whose dimensions
+//    are all known;
 //  - the op is foldable: quantizers (Quant, QuantizeLinear, ...) have OpSpec::foldable == false
 //    because later passes rewrite them into thresholds and integer weights;
 //  - the node has no subgraph (Scan);

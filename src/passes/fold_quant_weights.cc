@@ -318,9 +318,73 @@ absl::StatusOr<bool> Folder::Fold(Node* quant) {
   return true;
 }
 
+// A weight quantizer in `graph` whose output a subgraph (a Scan body: the lowered QuantLSTMCell
+// keeps its weight quantizers outside the loop) reads as an integer weight is copied into every
+// such subgraph, reading its constant inputs by outer-scope reference; the pass then folds the
+// copy where its readers are (subgraphs run after their parent). The copy computes the same
+// values, so this is exact. Returns whether anything moved; the original is removed once unread.
+absl::StatusOr<bool> SinkIntoSubgraphs(Graph& graph, Node* quant) {
+  Value* out = quant->output(0);
+  bool changed = false;
+  for (Node* owner : graph.nodes()) {
+    for (Graph* sub : owner->subgraphs()) {
+      Value* ref = sub->FindValue(out->name());
+      if (ref == nullptr || !ref->is_outer_ref() || ReadBySubgraph(*ref)) continue;
+      const std::vector<Use> uses = ref->uses();
+      if (std::none_of(uses.begin(), uses.end(), [](const Use& u) {
+            return IsWeightPosition(*u.node, u.input_index);
+          })) {
+        continue;
+      }
+      std::vector<Value*> inputs;
+      for (Value* in : quant->inputs()) {
+        Value* r = sub->FindValue(in->name());
+        if (r == nullptr) {
+          ASSIGN_OR_RETURN(r, sub->AddOuterRef(in->name(), in->type()));
+        }
+        if (!r->is_outer_ref()) break;  // the body defines a value of that name itself
+        inputs.push_back(r);
+      }
+      if (inputs.size() != quant->inputs().size()) continue;
+      std::string name = sub->UniqueValueName(out->name() + "_in_body");
+      while (sub->LookupValue(name) != nullptr) name = sub->UniqueValueName(name + "_");
+      ASSIGN_OR_RETURN(Node * copy,
+                       sub->AddNodeWithNewOutputs(quant->op_type(), quant->domain(),
+                                                  sub->UniqueNodeName(quant->name()), inputs,
+                                                  {name}));
+      for (const auto& [attr_name, attr] : quant->attributes()) {
+        copy->SetAttr(attr_name, attr.Clone(sub));
+      }
+      copy->set_origin(quant->origin());
+      copy->output(0)->type() = out->type();
+      sub->ReplaceAllUsesWith(ref, copy->output(0));
+      RETURN_IF_ERROR(sub->RemoveValue(ref));
+      changed = true;
+    }
+  }
+  if (changed && IsUnused(*out)) {
+    const std::vector<Value*> params(quant->inputs().begin(), quant->inputs().end());
+    RETURN_IF_ERROR(graph.RemoveNode(quant));
+    RETURN_IF_ERROR(RemoveUnusedConstants(graph, params));
+  }
+  return changed;
+}
+
+bool AllInputsConstant(const Node& node) {
+  return std::all_of(node.inputs().begin(), node.inputs().end(),
+                     [](Value* v) { return ConstantData(v) != nullptr; });
+}
+
 }  // namespace
 
 absl::StatusOr<bool> FoldQuantWeightsPass::RunOnGraph(Graph& graph, PassContext& ctx) const {
+  bool sunk = false;
+  for (Node* node : graph.nodes()) {
+    if (!IsQuantizer(*node) || node->num_outputs() != 1 || !AllInputsConstant(*node)) continue;
+    if (!ReadBySubgraph(*node->output(0))) continue;
+    ASSIGN_OR_RETURN(bool moved, SinkIntoSubgraphs(graph, node));
+    sunk = sunk || moved;
+  }
   std::vector<Node*> quants;
   for (Node* node : graph.nodes()) {
     if (!IsQuantizer(*node) || node->num_outputs() != 1 || IsUnused(*node->output(0))) continue;
@@ -337,7 +401,7 @@ absl::StatusOr<bool> FoldQuantWeightsPass::RunOnGraph(Graph& graph, PassContext&
     return true;
   });
   Folder folder(graph, ctx);
-  bool changed = false;
+  bool changed = sunk;
   for (Node* quant : quants) {
     ASSIGN_OR_RETURN(bool folded, folder.Fold(quant));
     changed = changed || folded;

@@ -28,6 +28,9 @@
 //  after the integer accumulation and its Mul, where streamlining moves it into thresholds (or
 //  leaves it as the last float Add of an output layer).
 // With a scale of all ones the integers simply replace the quantizer output for every reader.
+// A weight quantizer that a subgraph reads as a weight (the lowered QuantLSTMCell keeps its
+// weight quantizers outside the Scan, the body reads them by name) is first copied into that
+// body, reading its constant inputs by outer-scope reference, and folded there like any other.
 //
 // Exactness: the integers are round(Quant(w) / s), checked to give back Quant(w) exactly when
 // multiplied by s (else the quantizer is folded to its float output with a warning). Moving the

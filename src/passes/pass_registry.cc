@@ -20,6 +20,11 @@
 #include "src/passes/give_unique_names.h"
 #include "src/passes/absorb_chain_into_multithreshold.h"
 #include "src/passes/hoist_scan_scales.h"
+#include "src/passes/hoist_scan_input_projection.h"
+#include "src/passes/set_batch_one.h"
+#include "src/passes/scan_to_recurrent_layer.h"
+#include "src/passes/transpose_to_feature_gather.h"
+#include "src/passes/absorb_feature_permutation.h"
 #include "src/passes/infer_types.h"
 #include "src/passes/lower_quant_lstm_cell.h"
 #include "src/passes/lower_conv_to_matmul.h"
@@ -36,6 +41,7 @@
 #include "src/passes/move_scalar_linear_past_invariants.h"
 #include "src/passes/move_scalar_mul_past_conv.h"
 #include "src/passes/move_scalar_mul_past_matmul.h"
+#include "src/passes/move_scaled_bias_past_eltwise_mul.h"
 #include "src/passes/move_transpose_past_elementwise.h"
 #include "src/passes/lower_gru_to_scan.h"
 #include "src/passes/lower_lstm_to_scan.h"
@@ -48,6 +54,15 @@
 #include "src/passes/remove_identity.h"
 #include "src/passes/round_and_clip_thresholds.h"
 #include "src/passes/sub_to_add.h"
+#include "src/passes/infer_mvau.h"
+#include "src/passes/infer_thresholding.h"
+#include "src/passes/infer_convolution_input_generator.h"
+#include "src/passes/infer_streaming_maxpool.h"
+#include "src/passes/infer_elementwise.h"
+#include "src/passes/infer_label_select.h"
+#include "src/passes/remove_stream_reshapes.h"
+#include "src/passes/infer_duplicate_streams.h"
+#include "src/passes/convert_transpose_before_threshold.h"
 
 namespace finngl {
 namespace {
@@ -61,22 +76,36 @@ PipelineStep SimplifyToFixedPoint() {
 }
 
 // QONNX's FINN-ONNX streamlining, adapted: float scales and biases move towards the
-// MultiThresholds (past MatMul/Conv, pooling, forks and eltwise joins), collapse, and are absorbed
-// into exact thresholds; Scan states carry integers. Repeated because each move enables others.
-PipelineStep StreamlineToFixedPoint() {
-  return FixedPoint({"sub-to-add", "div-to-mul", "batchnorm-to-affine", "fold-constants",
-                     "remove-identity", "absorb-sign-bias-into-multithreshold",
-                     "hoist-scan-scales", "move-mul-past-maxpool",
-                     "move-scalar-linear-past-invariants", "move-add-past-mul",
-                     "move-scalar-add-past-matmul", "move-add-past-conv",
-                     "move-scalar-mul-past-matmul", "move-scalar-mul-past-conv",
-                     "move-linear-past-eltwise-add", "move-linear-past-eltwise-mul",
-                     "move-mul-past-fork", "move-add-past-fork", "collapse-repeated-add",
-                     "collapse-repeated-mul", "absorb-chain-into-multithreshold",
-                     "absorb-add-into-multithreshold", "factor-out-mul-sign-magnitude",
-                     "absorb-mul-into-multithreshold", "absorb-1bit-mul-into-matmul",
-                     "absorb-1bit-mul-into-conv", "remove-dead-code"},
-                    /*max_iterations=*/64);
+// MultiThresholds (past MatMul/Conv, pooling, forks and eltwise joins, into Scan bodies) and are
+// absorbed into exact thresholds; Scan states carry integers. Repeated because each move enables
+// others. The absorptions run first in every iteration, and collapse-repeated-add/mul are left
+// out of the first fixed point altogether: each absorption keeps the float chain it replaces
+// bit for bit, whereas a collapsed product is rounded differently (fl(fl(x*a)*b) vs fl(x*fl(a*b)))
+// and can move an integer across a threshold. Only what no absorption could take (the output's
+// scale and bias, incommensurable sums) is collapsed, in the second fixed point.
+std::vector<std::string> StreamlinePasses(bool collapse) {
+  std::vector<std::string> passes = {
+      "sub-to-add", "div-to-mul", "batchnorm-to-affine", "fold-constants", "remove-identity",
+      "absorb-sign-bias-into-multithreshold", "absorb-chain-into-multithreshold",
+      "absorb-add-into-multithreshold", "factor-out-mul-sign-magnitude",
+      "absorb-mul-into-multithreshold", "absorb-1bit-mul-into-matmul",
+      "absorb-1bit-mul-into-conv", "hoist-scan-scales", "move-scalar-linear-into-scan",
+      "move-mul-past-maxpool", "move-scalar-linear-past-invariants", "move-add-past-mul",
+      "move-scalar-add-past-matmul", "move-add-past-conv", "move-scalar-mul-past-matmul",
+      "move-scalar-mul-past-conv", "move-linear-past-eltwise-add",
+      "move-linear-past-eltwise-mul", "move-scaled-bias-past-eltwise-mul", "move-mul-past-fork",
+      "move-add-past-fork"};
+  if (collapse) passes.insert(passes.end(), {"collapse-repeated-add", "collapse-repeated-mul"});
+  passes.push_back("remove-dead-code");
+  return passes;
+}
+
+PipelineStep MoveAndAbsorbToFixedPoint() {
+  return FixedPoint(StreamlinePasses(/*collapse=*/false), /*max_iterations=*/64);
+}
+
+PipelineStep MoveAbsorbAndCollapseToFixedPoint() {
+  return FixedPoint(StreamlinePasses(/*collapse=*/true), /*max_iterations=*/64);
 }
 
 PassRegistry MakeBuiltinRegistry() {
@@ -108,6 +137,7 @@ PassRegistry MakeBuiltinRegistry() {
   r.AddPass<MoveScalarMulPastConvPass>();
   r.AddPass<MoveLinearPastEltwiseAddPass>();
   r.AddPass<MoveLinearPastEltwiseMulPass>();
+  r.AddPass<MoveScaledBiasPastEltwiseMulPass>();
   r.AddPass<MoveMulPastForkPass>();
   r.AddPass<MoveAddPastForkPass>();
   r.AddPass<CollapseRepeatedAddPass>();
@@ -126,7 +156,21 @@ PassRegistry MakeBuiltinRegistry() {
   r.AddPass<TruncToMultiThresholdPass>();
   r.AddPass<QuantActToMultiThresholdPass>();
   r.AddPass<HoistScanScalesPass>();
+  r.AddPass<HoistScanInputProjectionPass>();
+  r.AddPass<SetBatchOnePass>();
+  r.AddPass<ScanToRecurrentLayerPass>();
+  r.AddPass<TransposeToFeatureGatherPass>();
+  r.AddPass<AbsorbFeaturePermutationPass>();
   r.AddPass<AbsorbChainIntoMultiThresholdPass>();
+  r.AddPass<InferMvauPass>();
+  r.AddPass<InferThresholdingPass>();
+  r.AddPass<InferConvolutionInputGeneratorPass>();
+  r.AddPass<InferStreamingMaxPoolPass>();
+  r.AddPass<InferElementwisePass>();
+  r.AddPass<InferLabelSelectPass>();
+  r.AddPass<RemoveStreamReshapesPass>();
+  r.AddPass<InferDuplicateStreamsPass>();
+  r.AddPass<MoveTransposeBeforeMultiThresholdPass>();
 
   r.AddPipeline({"cleanup",
                  "simplify the graph to a fixed point, then give readable names",
@@ -147,7 +191,8 @@ PassRegistry MakeBuiltinRegistry() {
                   SimplifyToFixedPoint()}});
   r.AddPipeline({"streamline",
                  "move and absorb float scales and biases until only integer work remains",
-                 {Once({"infer-types"}), StreamlineToFixedPoint(),
+                 {Once({"infer-types"}), MoveAndAbsorbToFixedPoint(),
+                  MoveAbsorbAndCollapseToFixedPoint(),
                   Once({"round-and-clip-thresholds"})}});
   r.AddPipeline({"lower-conv",
                  "Conv to Im2Col + MatMul and MaxPool in NHWC, layout transposes absorbed",
@@ -163,8 +208,25 @@ PassRegistry MakeBuiltinRegistry() {
                   Once({"lower-quant-lstm-cell", "lower-lstm-to-scan", "lower-gru-to-scan",
                         "gemm-to-matmul", "fold-quant-weights", "activation-to-multithreshold",
                         "trunc-to-multithreshold", "quant-act-to-multithreshold"}),
-                  StreamlineToFixedPoint(), Once({"round-and-clip-thresholds"}),
+                  MoveAndAbsorbToFixedPoint(),
+                  MoveAbsorbAndCollapseToFixedPoint(),
+                  Once({"round-and-clip-thresholds"}),
                   Once({"give-readable-names"})}});
+  r.AddPipeline({"prepare-hw",
+                 "batch 1, shape arithmetic folded, the state-independent input projection hoisted "
+                 "out of Scan bodies, feature permutations absorbed into weights and thresholds",
+                 {Once({"infer-types", "set-batch-one"}), SimplifyToFixedPoint(),
+                  Once({"hoist-scan-input-projection", "transpose-to-feature-gather",
+                        "absorb-feature-permutation", "remove-dead-code"})}});
+  r.AddPipeline({"convert-to-hw",
+                 "integer MatMul/MultiThreshold/Im2Col/MaxPoolNHWC/Add/Sub/Mul/ArgMax to HW ops "
+                 "(docs/hw_layers.md), reshapes between them dropped, forks made explicit",
+                 {Once({"infer-types", "move-transpose-before-multithreshold", "infer-mvau",
+                        "infer-thresholding",
+                        "infer-convolution-input-generator", "infer-streaming-maxpool",
+                        "infer-elementwise", "infer-label-select", "remove-stream-reshapes",
+                        "scan-to-recurrent-layer", "infer-duplicate-streams",
+                        "remove-dead-code"})}});
   r.AddPipeline({"simplify", "cleanup without the renaming: tensor and node names stay as they are",
                  {Once({"infer-types"}), SimplifyToFixedPoint()}});
   return r;

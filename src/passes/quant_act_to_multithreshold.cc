@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
+#include "src/ops/infer.h"
 #include "src/passes/evaluate.h"
 #include "src/passes/quant_thresholds.h"
 #include "src/passes/rewrite_util.h"
@@ -221,6 +222,11 @@ absl::StatusOr<bool> QuantActToMultiThresholdPass::RunOnGraph(Graph& graph,
   Converter converter(graph, ctx, max_bit_width_);
   bool changed = false;
   for (Node* quant : quants) {
+    // A quantizer reading an earlier one (Brevitas' QuantLSTM re-quantizes the output of a
+    // QuantIdentity in front of it) now reads that one's new Mul, typed only by inference.
+    if (changed && quant->input(0)->type().elem == ElementType::kUndefined) {
+      RETURN_IF_ERROR(InferModelTypes(*ctx.model));
+    }
     ASSIGN_OR_RETURN(bool converted, converter.Convert(quant));
     changed = changed || converted;
   }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "src/base/status.h"
 #include "src/exec/executor.h"
+#include "src/exec/frame_runner.h"
 #include "src/exec/random_inputs.h"
 
 namespace finngl {
@@ -69,7 +70,7 @@ absl::StatusOr<std::vector<std::vector<Tensor>>> StepVerifier::RunAll(const Mode
   }
   std::vector<std::vector<Tensor>> outputs;
   for (size_t s = 0; s < samples_.size(); ++s) {
-    auto out = exe->Run(samples_[s]);
+    auto out = RunFrames(*exe, samples_[s]);
     if (!out.ok()) return Annotate(out.status(), absl::StrCat("sample ", s, ": "));
     outputs.push_back(std::move(out).value());
   }

@@ -4,7 +4,14 @@
 //   before:  y = Sub(x, c)          c: initializer [1.5, -2]
 //   after:   y = Add(x, c_neg)      c_neg: initializer [-1.5, 2]
 //
-// Preconditions: the right-hand side is constant (c - x is left alone) and its element type is
+// A constant minus a float32 value becomes an Add of the negated value (Brevitas' CIFG gate
+// 1 - i, whose sign then moves with i's scale like any other):
+//
+//   before:  y = Sub(c, x)          c: constant, x: float32, computed
+//   after:   y = Add(Mul(x, -1), c)
+//
+// Exact: multiplying by -1 is exact and c + (-x) is the IEEE operation c - x.
+// Preconditions for x - c: the right-hand side is constant and its element type is
 // signed (float, double, int8..int64). An integer constant holding the type's minimum is left
 // alone: its negation wraps to itself, which two's-complement arithmetic would still compute
 // correctly but which would mislead datatype inference. Exact for every type: x - c and
@@ -21,7 +28,7 @@ class SubToAddPass final : public NamedPass<SubToAddPass> {
  public:
   static constexpr const char kName[] = "sub-to-add";
   static constexpr const char kDescription[] =
-      "rewrite Sub by a constant into Add of the negated constant";
+      "rewrite Sub by a constant into Add of the negated constant (c - x: Add(Mul(x, -1), c))";
 
  protected:
   absl::StatusOr<bool> RunOnGraph(Graph& graph, PassContext& ctx) const override;

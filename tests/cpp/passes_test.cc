@@ -477,8 +477,13 @@ TEST(SubToAddPassTest, SubtractingAConstantBecomesAddingItsNegation) {
       w = Sub(c, x)
     })ONNX");
   RunAndCheck(*model, "sub-to-add");
-  // Left alone: a constant holding int8's minimum, and a constant on the left.
-  EXPECT_THAT(OpTypes(*model->graph), ElementsAre("Add", "Add", "Sub", "Sub"));
+  // Left alone: a constant holding int8's minimum. A float constant on the left: c + (-x).
+  EXPECT_THAT(OpTypes(*model->graph), ElementsAre("Add", "Add", "Sub", "Mul", "Add"));
+  const Node* w = model->graph->FindValue("w")->producer();
+  ASSERT_EQ(w->op_type(), "Add");
+  EXPECT_EQ(w->input(1)->name(), "c");
+  EXPECT_EQ(w->input(0)->producer()->op_type(), "Mul");
+  EXPECT_EQ(w->input(0)->producer()->input(0)->name(), "x");
   const Node* add = model->graph->FindValue("y")->producer();
   ASSERT_EQ(add->op_type(), "Add");
   EXPECT_EQ(add->input(1)->initializer()->ToDoubles(), (std::vector<double>{-1.5, 2, -0.25}));

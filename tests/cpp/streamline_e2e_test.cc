@@ -13,6 +13,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "src/passes/integer_only.h"
@@ -319,6 +320,63 @@ TEST(StreamlinePipelineTest, RegisteredPipelineStreamlinesTheTestModelsExactly) 
       if (!ordinary || model != 1) EXPECT_EQ(mismatches, 0);
       EXPECT_LE(max_difference, 1e-5);
     }
+  }
+}
+
+// Two float constants in a row before a MultiThreshold on INT8 values, with thresholds placed
+// exactly where collapsing them into one constant changes the comparison (x*a*b rounded twice vs
+// x*(a*b) rounded once, for op Mul; likewise for Add). The registered `streamline` pipeline
+// absorbs the chain before any collapse may run, so every INT8 value keeps its output; the
+// control, collapsing first, loses exactly those values.
+std::unique_ptr<Model> ChainBeforeThreshold(const std::string& op, float a, float c,
+                                            int* tie_points) {
+  auto apply = [&](float x, float k) { return op == "Mul" ? x * k : x + k; };
+  std::vector<float> thresholds;
+  for (int v = -128; v < 128 && thresholds.size() < 15; ++v) {
+    const float x = static_cast<float>(v);
+    const float twice = apply(apply(x, a), c);
+    const float once = apply(x, apply(a, c));
+    if (twice != once) thresholds.push_back(std::max(twice, once));
+  }
+  std::sort(thresholds.begin(), thresholds.end());
+  *tie_points = static_cast<int>(thresholds.size());
+  GraphBuilder b;
+  Value* x = b.Input("x", {256, 1}, DataType::Int(8));
+  Value* t = b.Op("t", op, {x, b.Scalar("a", a)});
+  Value* u = b.Op("u", op, {t, b.Scalar("c", c)});
+  const int bits = thresholds.size() < 4 ? 2 : 4;
+  thresholds.resize((1 << bits) - 1, thresholds.back());
+  b.Output(b.Mt("y", u, b.Const("T", {1, static_cast<int64_t>(thresholds.size())}, thresholds),
+                "UINT" + std::to_string(bits), "NC"));
+  return b.Build();
+}
+
+TEST(StreamlinePipelineTest, AbsorbsScaleChainsIntoThresholdsBeforeCollapsingThem) {
+  std::vector<float> every_int8;
+  for (int v = -128; v < 128; ++v) every_int8.push_back(static_cast<float>(v));
+  const std::vector<std::vector<Tensor>> inputs = {{Tensor::FromVector<float>({256, 1},
+                                                                              every_int8)}};
+  for (const auto& [op, a, c] : {std::tuple<std::string, float, float>{"Mul", 0.1f, 0.3f},
+                                 {"Add", 0.1f, 0.2f}}) {
+    SCOPED_TRACE(op);
+    int tie_points = 0;
+    auto m = ChainBeforeThreshold(op, a, c, &tie_points);
+    ASSERT_GE(tie_points, 2) << "the constants do not exercise double rounding";
+    std::unique_ptr<Model> before = m->Clone();
+    std::unique_ptr<Model> control = m->Clone();
+    PassContext ctx;
+    auto changed = PassManager().RunPipeline(*m, "streamline", ctx);
+    ASSERT_TRUE(changed.ok()) << changed.status();
+    ExpectIntegerOnly(*m);
+    EXPECT_EQ(CountMismatches(*before, *m, inputs), 0);
+    // Collapsing first is what the order avoids: it moves every tie point across its threshold.
+    PassContext control_ctx;
+    ASSERT_TRUE(PassManager()
+                    .RunPasses(*control, {op == "Mul" ? "collapse-repeated-mul" : "collapse-repeated-add"},
+                               control_ctx)
+                    .ok());
+    ASSERT_TRUE(PassManager().RunPipeline(*control, "streamline", control_ctx).ok());
+    EXPECT_GE(CountMismatches(*before, *control, inputs), tie_points);
   }
 }
 

@@ -11,8 +11,13 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "onnx/defs/parser.h"
+#include "src/onnx/importer.h"
+#include "src/ops/infer.h"
+#include "src/passes/integer_only.h"
 #include "src/passes/threshold_search.h"
 #include "tests/cpp/equivalence.h"
 #include "tests/cpp/streamline_test_util.h"
@@ -288,6 +293,54 @@ TEST(MoveScalarLinearPastInvariantsTest, LeavesPerChannelScalesAlone) {
   b.Output(b.Op("y", "Transpose", {t}, {{"perm", Ints({0, 2, 1})}}));
   auto m = b.Build();
   ExpectNoRewrite(*m, "move-scalar-linear-past-invariants");
+}
+
+// ============================================================== move-scaled-bias-past-eltwise-mul
+
+// (x * a + C) * v with C = K * a: Brevitas' CIFG forget gate Q(1) - i times the cell state.
+std::unique_ptr<Model> ScaledBiasTimesValue(float a, float c) {
+  GraphBuilder b;
+  Value* x = b.Input("x", {2, 4}, DataType::Int(4));
+  Value* v = b.Input("v", {2, 4}, DataType::Int(8));
+  Value* t = b.Op("t", "Mul", {x, b.Scalar("a", a)});
+  Value* u = b.Op("u", "Add", {t, b.Scalar("c", c)});
+  b.Output(b.Op("y", "Mul", {v, u}));
+  return b.Build();
+}
+
+TEST(MoveScaledBiasPastEltwiseMulTest, IntegerBiasAndTheScaleAfterTheProduct) {
+  auto m = ScaledBiasTimesValue(0.125f, 0.875f);  // power of two: the rewrite is exact
+  RewriteAndCheck(*m, "move-scaled-bias-past-eltwise-mul");
+  EXPECT_THAT(OpTypes(*m->graph), ElementsAre("Add", "Mul", "Mul"));
+  Node* add = FindOp(*m->graph, "Add");
+  EXPECT_EQ(add->input(0)->name(), "x");
+  EXPECT_THAT(ConstInput(add, 1), ElementsAre(7));
+  Node* product = FindOp(*m->graph, "Mul", 0);
+  EXPECT_EQ(product->input(0)->name(), "v");
+  EXPECT_TRUE(product->output(0)->type().dtype.IsInteger());
+  EXPECT_THAT(ConstInput(FindOp(*m->graph, "Mul", 1), 1), ElementsAre(0.125f));
+  EXPECT_EQ(m->graph->outputs()[0]->name(), "y");
+}
+
+TEST(MoveScaledBiasPastEltwiseMulTest, LeavesBiasesOffTheScaleGridAlone) {
+  auto off_grid = ScaledBiasTimesValue(0.125f, 0.3f);
+  ExpectNoRewrite(*off_grid, "move-scaled-bias-past-eltwise-mul");
+  // 0.1f * 9 is not 0.9f in float32: K * a must give C back bit for bit.
+  auto inexact = ScaledBiasTimesValue(0.1f, 0.9f);
+  ExpectNoRewrite(*inexact, "move-scaled-bias-past-eltwise-mul");
+}
+
+// ============================================================================ sub-to-add (c - x)
+
+TEST(SubToAddTest, ConstantMinusValueNegatesTheValue) {
+  GraphBuilder b;
+  Value* x = b.Input("x", {2, 3});
+  b.Output(b.Op("y", "Sub", {b.Const("c", {3}, {1.5f, -2, 0.3f}), x}));
+  auto m = b.Build();
+  RewriteAndCheck(*m, "sub-to-add");  // bit-identical outputs
+  EXPECT_THAT(OpTypes(*m->graph), ElementsAre("Mul", "Add"));
+  EXPECT_THAT(ConstInput(FindOp(*m->graph, "Mul"), 1), ElementsAre(-1));
+  EXPECT_EQ(FindOp(*m->graph, "Add")->input(1)->name(), "c");
 }
 
 // ============================================================================ collapse-repeated-*
@@ -877,9 +930,10 @@ TEST(StreamlineInScanTest, AbsorbsIntoThresholdsInsideTheBody) {
   EXPECT_THAT(ConstantData(m->graph->FindValue("T"))->ToDoubles(), ElementsAre(0.5, 1.5, 2.5));
 }
 
-// A Scan over xs scaled by `scale` outside the loop; the body thresholds each slice. With
-// `scale_state` the scaled tensor is the initial state instead.
-std::unique_ptr<Model> ScanOverScaledSequence(std::vector<float> scale, bool scale_state) {
+// A Scan over xs scaled by `scale` outside the loop (or shifted by it, with op "Add"); the body
+// thresholds each slice. With `scale_state` the scaled tensor is the initial state instead.
+std::unique_ptr<Model> ScanOverScaledSequence(std::vector<float> scale, bool scale_state,
+                                              const std::string& op = "Mul") {
   auto m = std::make_unique<Model>();
   m->opset_imports = {{"", 17}, {kQonnxDomain, 1}};
   Graph& g = *m->graph;
@@ -889,7 +943,7 @@ std::unique_ptr<Model> ScanOverScaledSequence(std::vector<float> scale, bool sca
   g.AddInput(xs);
   Value* c = *g.AddInitializer(
       "c", Tensor::FromVector<float>({static_cast<int64_t>(scale.size())}, scale));
-  Node* mul = *g.AddNodeWithNewOutputs("Mul", "", "scale", {scale_state ? s0 : xs, c}, {"t"});
+  Node* mul = *g.AddNodeWithNewOutputs(op, "", "scale", {scale_state ? s0 : xs, c}, {"t"});
   auto body = std::make_unique<Graph>("body", &g);
   Value* s = *body->AddValue("s", testing::FloatTypeOf({1, 4}));
   Value* x = *body->AddValue("x", testing::FloatTypeOf({1, 4}));
@@ -946,6 +1000,34 @@ TEST(MoveScalarLinearIntoScanTest, ScaleMovesIntoTheBodyAndOnIntoItsThresholds) 
   EXPECT_EQ(CountMismatches(*before, *m, sets), 0);
 }
 
+// The registered `streamline` pipeline runs move-scalar-linear-into-scan: a scalar Add on a
+// scan input (which hoist-scan-scales, for Muls only, does not take) ends in the body's integer
+// thresholds, and the whole model is integer-only and exact on every INT8 value.
+TEST(MoveScalarLinearIntoScanTest, StreamlinePipelineTakesAScalarShiftIntoTheBody) {
+  for (const std::string op : {"Add", "Mul"}) {
+    SCOPED_TRACE(op);
+    auto m = ScanOverScaledSequence({0.3f}, false, op);
+    std::unique_ptr<Model> before = m->Clone();
+    PassContext ctx;
+    auto changed = PassManager().RunPipeline(*m, "streamline", ctx);
+    ASSERT_TRUE(changed.ok()) << changed.status();
+    EXPECT_TRUE(*changed);
+    EXPECT_EQ(CountOps(*m->graph, op), 0);
+    Graph* body = FindOp(*m->graph, "Scan")->subgraphs().at(0);
+    EXPECT_EQ(CountOps(*body, op), 0);
+    EXPECT_TRUE(FindOp(*body, "MultiThreshold")->input(1)->type().dtype.IsInteger());
+    EXPECT_EQ(FindOp(*body, "MultiThreshold")->input(0), body->inputs()[1]);  // the slice
+    std::vector<std::vector<Tensor>> sets;
+    for (int i = -128; i < 128; i += 12) {
+      std::vector<float> seq;
+      for (int v = i; v < i + 12; ++v) seq.push_back(static_cast<float>(std::min(v, 127)));
+      sets.push_back({Tensor::FromVector<float>({1, 4}, {0, 0, 0, 0}),
+                      Tensor::FromVector<float>({3, 1, 4}, seq)});
+    }
+    EXPECT_EQ(CountMismatches(*before, *m, sets), 0);
+  }
+}
+
 TEST(MoveScalarLinearIntoScanTest, LeavesStatesAndPerFeatureScalesAlone) {
   auto state = ScanOverScaledSequence({0.3f}, true);
   ExpectNoRewrite(*state, "move-scalar-linear-into-scan");
@@ -962,6 +1044,77 @@ TEST(MoveScalarLinearPastInvariantsTest, ShapeReadsTheUnscaledValue) {
   RewriteAndCheck(*m, "move-scalar-linear-past-invariants");
   EXPECT_THAT(OpTypes(*m->graph), ElementsAre("Shape"));
   EXPECT_EQ(FindOp(*m->graph, "Shape")->input(0)->name(), "x");
+}
+
+
+// ============================================================ FLOAT32 annotations from files
+
+// qonnx annotates tensors it knows nothing better about as FLOAT32. Such an annotation must not
+// hide the integer datatype inference proves: otherwise an integer MatMul reads as a float one
+// and a streamlined graph fails the integer-only check.
+constexpr char kIntegerMatMuls[] = R"(
+  <ir_version: 8, opset_import: ["" : 17]>
+  g (float[2, 3] x) => (float[2, 2] y)
+  <float[3, 2] W = {1, -2, 3, 4, -5, 6}, float[2, 2] V = {1, 2, -1, 3}> {
+    t = MatMul(x, W)
+    y = MatMul(t, V)
+  }
+)";
+
+std::unique_ptr<Model> ImportAnnotated(const std::string& t_annotation) {
+  onnx::ModelProto proto;
+  auto parsed = onnx::OnnxParser::Parse(proto, kIntegerMatMuls);
+  EXPECT_TRUE(parsed.IsOK()) << parsed.ErrorMessage();
+  for (const auto& [tensor, dtype] : std::vector<std::pair<std::string, std::string>>{
+           {"x", "INT8"}, {"W", "INT4"}, {"V", "INT4"}, {"t", t_annotation}, {"y", "FLOAT32"}}) {
+    onnx::TensorAnnotation* ann = proto.mutable_graph()->add_quantization_annotation();
+    ann->set_tensor_name(tensor);
+    onnx::StringStringEntryProto* kv = ann->add_quant_parameter_tensor_names();
+    kv->set_key("finn_datatype");
+    kv->set_value(dtype);
+  }
+  auto model = ImportModelProto(proto, "annotated.onnx");
+  EXPECT_TRUE(model.ok()) << model.status();
+  if (!model.ok()) return nullptr;
+  EXPECT_TRUE((*model)->graph->FindValue("t")->type().dtype_annotated);  // as read
+  absl::Status inferred = InferModelTypes(**model);
+  EXPECT_TRUE(inferred.ok()) << inferred;
+  return std::move(*model);
+}
+
+TEST(Float32AnnotationTest, DoesNotHideAnInferredIntegerDatatype) {
+  auto m = ImportAnnotated("FLOAT32");
+  ASSERT_NE(m, nullptr);
+  for (const char* name : {"t", "y"}) {
+    SCOPED_TRACE(name);
+    const TensorType& t = m->graph->FindValue(name)->type();
+    EXPECT_TRUE(t.dtype.IsInteger()) << t.ToString();
+    EXPECT_FALSE(t.dtype_annotated);
+  }
+  // Sound: x . W reaches -1534 (x = (127, -128, -128) on W's second column) and 1526.
+  const DataType t = m->graph->FindValue("t")->type().dtype;
+  EXPECT_LE(t.Min(), -1534);
+  EXPECT_GE(t.Max(), 1526);
+  EXPECT_THAT(FindNonIntegerNodes(*m), ::testing::IsEmpty());
+}
+
+TEST(Float32AnnotationTest, IntegerAnnotationsStillWin) {
+  auto m = ImportAnnotated("INT16");
+  ASSERT_NE(m, nullptr);
+  const TensorType& t = m->graph->FindValue("t")->type();
+  EXPECT_EQ(t.dtype, DataType::Int(16));
+  EXPECT_TRUE(t.dtype_annotated);
+}
+
+TEST(Float32AnnotationTest, ScanSlicesTakeTheSequenceDatatype) {
+  auto m = ScanOverScaledSequence({2.0f}, false, "Add");  // xs + 2: an integer sequence
+  Node* scan = FindOp(*m->graph, "Scan");
+  ASSERT_TRUE(scan->input(1)->type().dtype.IsInteger()) << scan->input(1)->type().ToString();
+  Value* slice = scan->subgraphs().at(0)->inputs()[1];
+  slice->type().dtype = DataType::Float32();  // as the importer reads a FLOAT32 annotation
+  slice->type().dtype_annotated = true;
+  ASSERT_TRUE(InferModelTypes(*m).ok());
+  EXPECT_EQ(slice->type().dtype, scan->input(1)->type().dtype);
 }
 
 }  // namespace

@@ -1,0 +1,468 @@
+#include "src/flow/build.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "nlohmann/json.hpp"
+#include "src/base/status.h"
+#include "src/codegen/csim.h"
+#include "src/codegen/project.h"
+#include "src/exec/executor.h"
+#include "src/exec/frame_runner.h"
+#include "src/exec/random_inputs.h"
+#include "src/flow/partition.h"
+#include "src/hw/auto_folder.h"
+#include "src/hw/device.h"
+#include "src/hw/estimate_reports.h"
+#include "src/hw/folding_config.h"
+#include "src/hw/insert_streams.h"
+#include "src/hw/layer_info.h"
+#include "src/hw/minimize_bitwidths.h"
+#include "src/ir/npy.h"
+#include "src/onnx/exporter.h"
+#include "src/onnx/importer.h"
+#include "src/passes/pass_manager.h"
+
+namespace finngl::flow {
+namespace {
+
+namespace fs = std::filesystem;
+using Tensors = std::vector<Tensor>;
+
+// Runs `model` frame by frame on positional inputs.
+absl::StatusOr<Tensors> Execute(const Model& model, const Tensors& inputs) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Executor> exe, Executor::Create(model));
+  return RunFrames(*exe, inputs);
+}
+
+std::vector<std::string> InputNames(const Model& model) {
+  std::vector<std::string> names;
+  for (const Value* v : model.graph->inputs()) {
+    if (!v->is_initializer()) names.push_back(v->name());
+  }
+  return names;
+}
+std::vector<std::string> OutputNames(const Model& model) {
+  std::vector<std::string> names;
+  for (const Value* v : model.graph->outputs()) names.push_back(v->name());
+  return names;
+}
+
+void Compare(const std::string& step, const std::string& against,
+             const std::vector<std::string>& names, const Tensors& want, const Tensors& got,
+             BuildResult& result, double tolerance = 0, bool blocking = true) {
+  for (size_t o = 0; o < names.size() && o < want.size() && o < got.size(); ++o) {
+    StepCheck c{step, against, names[o]};
+    const Tensor& a = want[o];
+    const Tensor& b = got[o];
+    if (a.size() != b.size()) {
+      c.elements = a.size();
+      c.mismatches = a.size();
+      c.max_abs_diff = INFINITY;
+    } else {
+      c.elements = a.size();
+      for (int64_t i = 0; i < a.size(); ++i) {
+        const double x = a.GetDouble(i), y = b.GetDouble(i);
+        if (x != y) {
+          ++c.mismatches;
+          c.max_abs_diff = std::max(c.max_abs_diff, std::fabs(x - y));
+        }
+      }
+    }
+    c.tolerance = tolerance;
+    c.blocking = blocking;
+    if (blocking) result.verified &= c.passed();
+    result.checks.push_back(c);
+  }
+}
+
+// Verification frames: the given .npy files, else random frames drawn from the input types.
+absl::StatusOr<Tensors> VerificationInputs(const Model& model, const BuildConfig& cfg) {
+  const std::vector<std::string> names = InputNames(model);
+  Tensors inputs;
+  if (!cfg.verify_inputs.empty()) {
+    for (const std::string& name : names) {
+      auto it = cfg.verify_inputs.find(name);
+      if (it == cfg.verify_inputs.end() && names.size() == 1) it = cfg.verify_inputs.find("");
+      if (it == cfg.verify_inputs.end()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("verify_input_npy gives no file for input '", name, "'"));
+      }
+      absl::StatusOr<Tensor> t = ReadNpy(it->second);
+      if (!t.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(it->second, ": ", t.status().message()));
+      }
+      inputs.push_back(*std::move(t));
+    }
+    return inputs;
+  }
+  std::mt19937 rng(cfg.verify_seed);
+  for (const std::string& name : names) {
+    const Value* v = model.graph->FindValue(name);
+    std::vector<Tensor> frames;
+    while (static_cast<int>(frames.size()) < cfg.verify_samples) {
+      Tensor t = RandomInput(*v, rng);
+      const int64_t n = t.rank() > 0 ? t.dim(0) : 1;
+      for (int64_t b = 0; b < n && static_cast<int>(frames.size()) < cfg.verify_samples; ++b) {
+        frames.push_back(FrameOf(t, b));
+      }
+    }
+    ASSIGN_OR_RETURN(Tensor stacked, StackFrames(frames, name));
+    inputs.push_back(std::move(stacked));
+  }
+  return inputs;
+}
+
+// Gives reshape converters (partition.h) the widths of the layers on both sides.
+absl::Status RetuneReshapeConverters(Graph& graph) {
+  for (Node* node : graph.nodes()) {
+    for (Graph* body : node->subgraphs()) RETURN_IF_ERROR(RetuneReshapeConverters(*body));
+    if (node->op_type() != "StreamingDataWidthConverter" || !node->has_attr("shape")) continue;
+    Value* in = node->input(0);
+    Node* producer = in->producer();
+    Value* out = node->output(0);
+    if (producer == nullptr || !hw::IsHwNode(*producer) || out->uses().size() != 1 ||
+        !hw::IsHwNode(*out->uses()[0].node)) {
+      continue;
+    }
+    ASSIGN_OR_RETURN(hw::LayerEstimate p, hw::EstimateLayer(*producer));
+    ASSIGN_OR_RETURN(hw::LayerEstimate c, hw::EstimateLayer(*out->uses()[0].node));
+    node->SetAttr("inWidth", Attribute::Int(p.out_widths[in->producer_index()]));
+    node->SetAttr("outWidth", Attribute::Int(c.in_widths[out->uses()[0].input_index]));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status WriteText(const fs::path& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+  if (!f) return absl::InternalError(absl::StrCat("cannot write ", path.string()));
+  return absl::OkStatus();
+}
+
+nlohmann::json ChecksJson(const std::vector<StepCheck>& checks) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const StepCheck& c : checks) {
+    j.push_back({{"step", c.step},
+                 {"compared_with", c.compared_with},
+                 {"output", c.output},
+                 {"elements", c.elements},
+                 {"mismatches", c.mismatches},
+                 {"max_abs_diff", std::isfinite(c.max_abs_diff) ? c.max_abs_diff : -1.0},
+                 {"tolerance", c.tolerance},
+                 {"blocking", c.blocking},
+                 {"result", c.passed() ? "SUCCESS" : "FAIL"}});
+  }
+  return j;
+}
+
+class Build {
+ public:
+  Build(const BuildConfig& cfg, fs::path dir, std::ostream& log) : cfg_(cfg), dir_(dir), log_(log) {}
+
+  absl::StatusOr<BuildResult> Run(const std::string& model_path) {
+    ASSIGN_OR_RETURN(device_, hw::LookupDevice(cfg_.device));
+    fs::create_directories(dir_ / "intermediate_models");
+    fs::create_directories(dir_ / "report");
+    fs::create_directories(dir_ / "verification_output");
+    absl::StatusOr<std::unique_ptr<Model>> loaded = ImportModelFromFile(model_path);
+    if (!loaded.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(model_path, ": ", loaded.status().message()));
+    }
+    model_ = *std::move(loaded);
+    ASSIGN_OR_RETURN(inputs_, VerificationInputs(*model_, cfg_));
+    ASSIGN_OR_RETURN(original_outputs_, Execute(*model_, inputs_));
+    previous_outputs_ = original_outputs_;
+    log_ << absl::StrFormat("finngl build: %s -> %s (%s, %.3f ns clock, %d verification frames)\n",
+                            model_path, dir_.string(), device_.part, cfg_.clk_period_ns,
+                            inputs_.empty() ? 0 : static_cast<int>(inputs_[0].dim(0)));
+    const std::vector<std::pair<std::string, std::function<absl::Status()>>> steps = {
+        {"frontend", [&] { return Pipelines({"frontend"}, /*from_float=*/true); }},
+        {"lower_conv", [&] { return Pipelines({"lower-conv"}); }},
+        {"prepare_hw", [&] { return Pipelines({"prepare-hw"}); }},
+        {"convert_to_hw", [&] { return ConvertToHw(); }},
+        {"dataflow_partition", [&] { return Partition(); }},
+        {"folding", [&] { return Fold(); }},
+        {"estimates", [&] { return Estimates(); }},
+        {"codegen", [&] { return Codegen(); }},
+        {"csim", [&] { return CSim(); }},
+    };
+    int index = 0;
+    for (const auto& [name, fn] : steps) {
+      ++index;
+      step_ = absl::StrFormat("%02d_%s", index, name);
+      const auto start = std::chrono::steady_clock::now();
+      absl::Status s = fn();
+      const double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (!s.ok()) return Annotate(s, absl::StrCat("step ", name, ": "));
+      result_.step_seconds.emplace_back(name, seconds);
+      log_ << absl::StrFormat("  [%d/%d] %-20s %8.2f s  %s\n", index, steps.size(), name, seconds,
+                              note_);
+      note_.clear();
+      if (name == cfg_.stop_step) break;
+    }
+    RETURN_IF_ERROR(WriteReports());
+    return result_;
+  }
+
+ private:
+  absl::Status SaveModel(const Model& model, const std::string& file) {
+    if (!cfg_.save_intermediate_models) return absl::OkStatus();
+    return ExportModelToFile(model, (dir_ / "intermediate_models" / file).string());
+  }
+
+  // Executes the full model and checks it against the previous step: bit-exact, except for the
+  // frontend, whose float-vs-integer differences are reported against the original (build.h).
+  absl::Status CheckWholeModel(bool from_float) {
+    ASSIGN_OR_RETURN(Tensors outs, Execute(*model_, inputs_));
+    const std::vector<std::string> names = OutputNames(*model_);
+    const size_t before = result_.checks.size();
+    if (from_float) {
+      Compare(step_, "original model (float scales re-associated)", names, original_outputs_, outs,
+              result_, cfg_.verify_atol, /*blocking=*/false);
+    } else {
+      Compare(step_, "previous step", names, previous_outputs_, outs, result_);
+    }
+    int64_t mismatches = 0, elements = 0;
+    double max_diff = 0;
+    for (size_t i = before; i < result_.checks.size(); ++i) {
+      mismatches += result_.checks[i].mismatches;
+      elements += result_.checks[i].elements;
+      max_diff = std::max(max_diff, result_.checks[i].max_abs_diff);
+    }
+    note_ += from_float ? absl::StrFormat("vs original: %d of %d outputs differ, max %g",
+                                          mismatches, elements, max_diff)
+                        : absl::StrFormat("vs previous step: %d of %d outputs differ", mismatches,
+                                          elements);
+    previous_outputs_ = std::move(outs);
+    return SaveModel(*model_, step_ + ".onnx");
+  }
+
+  absl::Status Pipelines(const std::vector<std::string>& pipelines, bool from_float = false) {
+    PassManager manager;
+    for (const std::string& p : pipelines) {
+      PassContext ctx;
+      ctx.model = model_.get();
+      ASSIGN_OR_RETURN(bool changed, manager.RunPipeline(*model_, p, ctx));
+      (void)changed;
+      for (const std::string& w : ctx.warnings) log_ << "    warning: " << w << "\n";
+    }
+    return CheckWholeModel(from_float);
+  }
+
+  absl::Status ConvertToHw() {
+    PassManager manager;
+    PassContext ctx;
+    ctx.model = model_.get();
+    ASSIGN_OR_RETURN(bool changed, manager.RunPipeline(*model_, "convert-to-hw", ctx));
+    (void)changed;
+    ASSIGN_OR_RETURN(int reshapes, ConvertStreamReshapes(*model_->graph));
+    (void)reshapes;
+    return CheckWholeModel(false);
+  }
+
+  absl::Status Partition() {
+    ASSIGN_OR_RETURN(partition_, CreateDataflowPartition(*model_));
+    // A result nothing reads (the LSTM's final cell state) still leaves the accelerator, as a
+    // port the host ignores: every stream of a dataflow design must be drained.
+    Graph& hw = *partition_.hw->graph;
+    for (Node* node : hw.nodes()) {
+      for (Value* out : node->outputs()) {
+        if (out != nullptr && out->uses().empty() && !out->is_graph_output()) {
+          hw.AddOutput(out);
+          log_ << "    unread result '" << out->name() << "' of " << node->Describe()
+               << " becomes an output port the host ignores\n";
+        }
+      }
+    }
+    if (!partition_.host_nodes.empty()) {
+      log_ << "    on the host (not hardware): " << absl::StrJoin(partition_.host_nodes, ", ")
+           << "\n";
+    }
+    // Accelerator inputs and reference outputs for the later steps.
+    if (partition_.pre) {
+      ASSIGN_OR_RETURN(hw_inputs_, Execute(*partition_.pre, inputs_));
+      RETURN_IF_ERROR(SaveModel(*partition_.pre, "host_pre.onnx"));
+    } else {
+      hw_inputs_ = inputs_;
+    }
+    ASSIGN_OR_RETURN(hw_reference_, Execute(*partition_.hw, hw_inputs_));
+    Tensors outs = hw_reference_;
+    outs.resize(partition_.hw_outputs.size());
+    if (partition_.post) {
+      ASSIGN_OR_RETURN(outs, Execute(*partition_.post, outs));
+      RETURN_IF_ERROR(SaveModel(*partition_.post, "host_post.onnx"));
+    }
+    Compare(step_, "previous step (pre -> accelerator -> post)", OutputNames(*model_),
+            previous_outputs_, outs, result_);
+    note_ = absl::StrCat(partition_.hw->graph->num_nodes(), " hardware layers, ",
+                         partition_.host_nodes.size(), " host nodes");
+    return SaveModel(*partition_.hw, step_ + ".onnx");
+  }
+
+  absl::Status Fold() {
+    Graph& g = *partition_.hw->graph;
+    if (!cfg_.folding_config_file.empty()) {
+      ASSIGN_OR_RETURN(std::vector<std::string> warnings,
+                       hw::ApplyFoldingConfigFile(g, cfg_.folding_config_file));
+      for (const std::string& w : warnings) log_ << "    warning: " << w << "\n";
+      note_ = absl::StrCat("folding from ", cfg_.folding_config_file);
+    } else {
+      hw::FolderOptions options;
+      options.clk_period_ns = cfg_.clk_period_ns;
+      options.target_fps = cfg_.target_fps;
+      options.max_latency_ns = cfg_.max_latency_ns;
+      options.device = device_;
+      options.budget_fraction = cfg_.budget_fraction;
+      ASSIGN_OR_RETURN(hw::FolderReport report, hw::AutoFold(g, options));
+      RETURN_IF_ERROR(WriteText(dir_ / "report" / "auto_folding.txt", report.ToString()));
+      RETURN_IF_ERROR(
+          hw::WriteFoldingConfigFile(g, (dir_ / "auto_folding_config.json").string()));
+      if (!report.met && (cfg_.target_fps || cfg_.max_latency_ns)) {
+        log_ << "    target not met: " << absl::StrJoin(report.binding, "; ") << "\n";
+      }
+      note_ = report.met ? "auto folding: target met" : "auto folding";
+    }
+    ASSIGN_OR_RETURN(int narrowed, hw::MinimizeBitwidths(g));
+    (void)narrowed;
+    RETURN_IF_ERROR(RetuneReshapeConverters(g));
+    ASSIGN_OR_RETURN(int dwcs, hw::InsertDataWidthConverters(g));
+    ASSIGN_OR_RETURN(int fifos, hw::InsertFifos(g));
+    absl::StrAppend(&note_, ", ", dwcs, " width converters, ", fifos, " FIFOs");
+    RETURN_IF_ERROR(hw::WriteFoldingConfigFile(g, (dir_ / "final_hw_config.json").string()));
+    ASSIGN_OR_RETURN(Tensors outs, Execute(*partition_.hw, hw_inputs_));
+    Compare(step_, "accelerator before folding", OutputNames(*partition_.hw), hw_reference_, outs,
+            result_);
+    return SaveModel(*partition_.hw, step_ + ".onnx");
+  }
+
+  absl::Status Estimates() {
+    ASSIGN_OR_RETURN(result_.summary,
+                     hw::WriteEstimateReports(*partition_.hw->graph, cfg_.clk_period_ns,
+                                              &device_, (dir_ / "report").string()));
+    return WriteText(dir_ / "report" / "summary.txt", result_.summary);
+  }
+
+  absl::Status Codegen() {
+    codegen::CodegenOptions options;
+    options.part = device_.part;
+    options.clock_ns = cfg_.clk_period_ns;
+    options.board = device_.board;
+    RETURN_IF_ERROR(codegen::GenerateProject(*partition_.hw, options, (dir_ / "project").string()));
+    RETURN_IF_ERROR(SaveModel(*partition_.hw, "accelerator.onnx"));
+    note_ = (dir_ / "project").string();
+    return absl::OkStatus();
+  }
+
+  absl::Status CSim() {
+    const std::vector<std::string> in_names = InputNames(*partition_.hw);
+    std::map<std::string, Tensor> ins;
+    for (size_t i = 0; i < in_names.size(); ++i) ins[in_names[i]] = hw_inputs_[i];
+    ASSIGN_OR_RETURN(Tensors want, Execute(*partition_.hw, hw_inputs_));
+    const auto start = std::chrono::steady_clock::now();
+    ASSIGN_OR_RETURN(auto outs, codegen::CSimulate((dir_ / "project").string(), ins));
+    csim_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    Tensors got;
+    const std::vector<std::string> out_names = OutputNames(*partition_.hw);
+    for (const std::string& name : out_names) {
+      auto it = outs.find(name);
+      if (it == outs.end()) {
+        return absl::InternalError(absl::StrCat("C simulation produced no output '", name, "'"));
+      }
+      Tensor t = it->second;
+      // The simulation returns [frames, frame shape...]; a recurrent accelerator's frame is the
+      // whole batch-1 tensor, so bring it to the executor's shape (same elements, same order).
+      const size_t o = got.size();
+      if (o < want.size() && t.size() == want[o].size() && t.dims() != want[o].dims()) {
+        t.Reshape(want[o].dims());
+      }
+      got.push_back(std::move(t));
+      RETURN_IF_ERROR(WriteNpy(
+          (dir_ / "verification_output" / ("accelerator_" + name + ".npy")).string(), got.back()));
+    }
+    Compare(step_, "executor (accelerator graph)", out_names, want, got, result_);
+    Tensors final_outs = got;
+    final_outs.resize(partition_.hw_outputs.size());
+    if (partition_.post) {
+      ASSIGN_OR_RETURN(final_outs, Execute(*partition_.post, final_outs));
+    }
+    const std::vector<std::string> names = OutputNames(*model_);
+    Compare(step_, "streamlined model (host pre -> C simulation -> host post)", names,
+            previous_outputs_, final_outs, result_);
+    Compare(step_, "original model (host pre -> C simulation -> host post)", names,
+            original_outputs_, final_outs, result_, cfg_.verify_atol, /*blocking=*/false);
+    for (size_t o = 0; o < names.size() && o < final_outs.size(); ++o) {
+      RETURN_IF_ERROR(WriteNpy((dir_ / "verification_output" / (names[o] + ".npy")).string(),
+                               final_outs[o]));
+    }
+    if (!cfg_.verify_expected_output.empty()) {
+      absl::StatusOr<Tensor> expected = ReadNpy(cfg_.verify_expected_output);
+      if (!expected.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(cfg_.verify_expected_output, ": ", expected.status().message()));
+      }
+      Compare(step_, "verify_expected_output_npy", {names[0]}, {*expected}, {final_outs[0]},
+              result_, cfg_.verify_atol, /*blocking=*/false);
+    }
+    const int64_t frames = hw_inputs_.empty() ? 0 : hw_inputs_[0].dim(0);
+    note_ = absl::StrFormat("%d frames, %.0f frames/s in C simulation (incl. compile)", frames,
+                            frames / std::max(csim_seconds_, 1e-9));
+    return absl::OkStatus();
+  }
+
+  absl::Status WriteReports() {
+    nlohmann::json verification = {{"verified", result_.verified},
+                                   {"checks", ChecksJson(result_.checks)}};
+    RETURN_IF_ERROR(WriteText(dir_ / "report" / "verification.json", verification.dump(2) + "\n"));
+    nlohmann::json times = nlohmann::json::object();
+    for (const auto& [step, s] : result_.step_seconds) times[step] = s;
+    return WriteText(dir_ / "time_per_step.json", times.dump(2) + "\n");
+  }
+
+  const BuildConfig& cfg_;
+  fs::path dir_;
+  std::ostream& log_;
+  hw::Device device_;
+  std::unique_ptr<Model> model_;
+  Tensors inputs_, original_outputs_, previous_outputs_;
+  DataflowPartition partition_;
+  Tensors hw_inputs_, hw_reference_;
+  BuildResult result_;
+  std::string step_, note_;
+  double csim_seconds_ = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<BuildResult> RunBuild(const std::string& model_path, const BuildConfig& config,
+                                     const std::string& out_dir, std::ostream& log) {
+  const fs::path target = fs::absolute(out_dir);
+  const fs::path staging = target.string() + ".partial";
+  std::error_code ec;
+  fs::remove_all(staging, ec);
+  Build build(config, staging, log);
+  absl::StatusOr<BuildResult> result = build.Run(model_path);
+  if (!result.ok()) {
+    fs::remove_all(staging, ec);
+    return result.status();
+  }
+  fs::remove_all(target, ec);
+  fs::rename(staging, target, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("cannot move the build into ", target.string(), ": ",
+                                            ec.message()));
+  }
+  return result;
+}
+
+}  // namespace finngl::flow

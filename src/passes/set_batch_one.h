@@ -1,0 +1,33 @@
+// set-batch-one: fixes the batch dimension of the model's inputs to 1.
+//
+// A dataflow accelerator processes one frame at a time (docs/hw_layers.md), so hardware mapping
+// works on the batch-1 graph: with every shape known, shape arithmetic (Shape -> Slice -> Concat
+// -> Expand building a zero LSTM state for "whatever N is") folds to constants, and layout
+// changes that only move the unit batch axis become plain reshapes.
+//
+//   before:  x: float[N, 1, 100, 40]        after:  x: float[1, 1, 100, 40]
+//
+// Only a leading dimension that is symbolic or unknown is set; a fixed batch other than 1 is left
+// alone (and reported as a warning), as are rank-0 inputs. Runs on the main graph only; type
+// inference then propagates the new shapes into Scan bodies.
+#ifndef FINNGL_SRC_PASSES_SET_BATCH_ONE_H_
+#define FINNGL_SRC_PASSES_SET_BATCH_ONE_H_
+
+#include "src/passes/pass.h"
+
+namespace finngl {
+
+class SetBatchOnePass final : public NamedPass<SetBatchOnePass> {
+ public:
+  static constexpr char kName[] = "set-batch-one";
+  static constexpr char kDescription[] =
+      "fix a symbolic batch dimension of the graph inputs to 1 (hardware runs frame by frame)";
+
+ protected:
+  absl::StatusOr<bool> RunOnGraph(Graph& graph, PassContext& ctx) const override;
+  bool RunsOnSubgraphs() const override { return false; }
+};
+
+}  // namespace finngl
+
+#endif  // FINNGL_SRC_PASSES_SET_BATCH_ONE_H_
