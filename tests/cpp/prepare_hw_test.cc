@@ -482,6 +482,18 @@ TEST(TransposeToFeatureGatherTest, TransposeWithinTimeStepsBecomesAGather) {
   ExpectEquivalent(*model, *after, kSamples);
 }
 
+TEST(TransposeToFeatureGatherTest, ReshapeWithCopiedAndInferredDims) {
+  // Shape {0, 1, -1}: 0 copies the Transpose output's dim 0 (H), which x does not have there.
+  auto model = ParseModel(ConvToRnnModel("[1, 0, 3, 2]", "[1, 3, 2, 4]", "[3, 1, 8]", "0, 1, -1"));
+  ASSERT_NE(model, nullptr);
+  Annotate(*model, {{"x", DataType::Int(8)}});
+  std::unique_ptr<Model> after = model->Clone();
+  absl::StatusOr<bool> changed = RunPasses(*after, {"transpose-to-feature-gather"});
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_THAT(DimsOf(after->graph->outputs()[0]), ElementsAre(3, 1, 8));
+  ExpectEquivalent(*model, *after, kSamples);
+}
+
 TEST(TransposeToFeatureGatherTest, MovingOnlyTheUnitAxisNeedsNoGather) {
   auto model = ParseModel(ConvToRnnModel("[1, 0, 2]", "[1, 3, 4]", "[3, 4]", "3, 4"));
   ASSERT_NE(model, nullptr);
