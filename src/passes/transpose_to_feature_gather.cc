@@ -64,8 +64,14 @@ absl::StatusOr<bool> Rewrite(Graph& graph, Node* reshape, PassContext&) {
   for (int64_t o = 0; o < total; ++o) {
     if (source[o] != (o / f) * f + idx[o % f]) return false;
   }
+  // A shape of the known output dims: a 0 in the Reshape's own shape would copy a dim of the
+  // Transpose's output, which x does not have at that position.
+  Value* old_shape = reshape->input(1);
+  ASSIGN_OR_RETURN(Value * shape, AddConstant(graph, reshape->name() + "_shape",
+                                              Tensor::FromVector<int64_t>(
+                                                  {static_cast<int64_t>(out->size())}, *out)));
   ASSIGN_OR_RETURN(Node * direct, AddReplacementNode(graph, *reshape, "Reshape", "direct",
-                                                     {transpose->input(0), reshape->input(1)}));
+                                                     {transpose->input(0), shape}));
   Value* result = direct->output(0);
   std::vector<int64_t> identity(f);
   std::iota(identity.begin(), identity.end(), 0);
@@ -80,6 +86,7 @@ absl::StatusOr<bool> Rewrite(Graph& graph, Node* reshape, PassContext&) {
   }
   RETURN_IF_ERROR(ReplaceNodeOutput(graph, reshape, result));
   RETURN_IF_ERROR(RemoveIfUnused(graph, transpose).status());
+  RETURN_IF_ERROR(RemoveIfDeadInitializer(graph, old_shape));
   return true;
 }
 

@@ -9,7 +9,6 @@
 // drawn from the inputs' datatypes) and checks the cases where the pass must leave the graph alone.
 #include <algorithm>
 #include <memory>
-#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -204,8 +203,8 @@ TEST(SetBatchOneTest, ShapeWithAnUnknownInnerDimStays) {
 
 // ============================================================ hoist-scan-input-projection
 
-// A quantized recurrence in the shape of an LSTM gate: x_t is quantized and projected (W_x x_t + b),
-// h_{t-1} projected (W_h h), both added and requantized into the next state.
+// A quantized recurrence in the shape of an LSTM gate: x_t is quantized and projected
+// (W_x x_t + b), h_{t-1} projected (W_h h), both added and requantized into the next state.
 // `directions`: the scan_input_directions attribute text ("" for none).
 std::string GateModel(const std::string& directions = "") {
   return absl::StrCat(kHeader, R"(

@@ -143,6 +143,18 @@ def test_recurrent_layer_graph_gives_the_same_logits(stages):
     np.testing.assert_allclose(converted, original, rtol=0, atol=1e-5)
 
 
+def test_prepare_hw_pipeline_matches_the_explicit_passes(stages):
+    # The flow's `prepare-hw` pipeline runs the same passes (plus the simplification set).
+    out = stages["tmp"] / "pipeline.onnx"
+    finngl_cli("opt", stages["lowered"], "--pipeline", "prepare-hw", "-o", out)
+    explicit = sorted(n.op_type for n in onnx.load(str(stages["prepared"])).graph.node)
+    assert sorted(n.op_type for n in onnx.load(str(out)).graph.node) == explicit
+    x = windows()[:4]
+    np.testing.assert_array_equal(run_frame_by_frame(out, x, stages["tmp"] / "pipeline"),
+                                  run_frame_by_frame(stages["prepared"], x,
+                                                     stages["tmp"] / "prepared"))
+
+
 @pytest.mark.xfail(strict=True, reason="`finngl exec` does not split a batch into frames "
                    "(src/exec/frame_runner.h RunFrames) for batch-1 models yet")
 def test_exec_runs_several_frames_through_a_batch_one_model(stages):
