@@ -291,7 +291,7 @@ std::unique_ptr<Model> DwcFifoModel(bool with_dwc) {
     SetI(dwc, "inWidth", 16);
     SetI(dwc, "outWidth", 24);
     SetS(dwc, "dataType", acc.Name());
-    SetInts(dwc, "shape", {1, 6});
+    SetInts(dwc, "shape", {5, 6});
     Node* fifo = g.Add("StreamingFIFO", "FIFO_0", {dwc->output(0)});
     SetI(fifo, "depth", 16);
     SetS(fifo, "dataType", acc.Name());
