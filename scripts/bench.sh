@@ -4,3 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/python bench/exec_bench.py "$@"
 .venv/bin/python bench/frontend_bench.py
+.venv/bin/python bench/build_bench.py

@@ -11,6 +11,7 @@
 #include "src/ir/npy.h"
 #include "src/base/status.h"
 #include "src/exec/executor.h"
+#include "src/exec/frame_runner.h"
 #include "tools/commands.h"
 #include "tools/input_args.h"
 #include "tools/load_model.h"
@@ -41,7 +42,9 @@ absl::Status Exec(const ExecArgs& args) {
   std::vector<Tensor> outputs;
   auto start = std::chrono::steady_clock::now();
   for (int r = 0; r < args.repeat; ++r) {
-    auto outs = exe->Run(inputs);
+    // RunFrames splits inputs holding several frames into single frames for batch-1 models
+    // (hardware graphs after set-batch-one) and runs other models as given.
+    auto outs = RunFrames(*exe, inputs);
     if (!outs.ok()) return WithFile(outs.status(), args.model);
     outputs = std::move(outs).value();
   }

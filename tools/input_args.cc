@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
+#include "src/exec/frame_runner.h"
 #include "src/ir/npy.h"
 
 namespace finngl::cli {
@@ -67,7 +68,12 @@ absl::StatusOr<std::vector<Tensor>> LoadInputArgs(const std::vector<std::string>
     auto t = ReadNpy(files[name]);
     if (!t.ok()) return Annotate(t.status(), absl::StrCat("input '", name, "': "));
     const Value* declared = exe.model().graph->FindValue(name);
-    absl::Status s = CheckInputTensor(*declared, *t);
+    // A model built for one frame (leading dimension 1, as hardware graphs are) also takes B
+    // frames along axis 0: RunFrames runs them one at a time, so one frame is what must fit.
+    const auto& shape = declared->type().shape;
+    const bool frames = shape && !shape->empty() && shape->front().known() &&
+                        shape->front().value == 1 && t->rank() > 0 && t->dim(0) > 1;
+    absl::Status s = CheckInputTensor(*declared, frames ? FrameOf(*t, 0) : *t);
     if (!s.ok()) return Annotate(s, absl::StrCat(model_path, ": ", files[name], ": "));
     inputs.push_back(std::move(t).value());
   }

@@ -78,6 +78,27 @@ absl::StatusOr<Node*> AddHwNode(Graph& graph, const Node& replaced, const std::s
   return node;
 }
 
+absl::Status ReplaceWithHwNode(Graph& graph, Node* replaced, Node* hw_node, PassContext& ctx) {
+  ImportHwDomain(ctx);
+  hw_node->output(0)->type() = replaced->output(0)->type();
+  return SubstituteNode(graph, replaced, {hw_node->output(0)});
+}
+
+absl::StatusOr<bool> ConvertEach(Graph& graph, PassContext& ctx,
+                                 const std::function<bool(const Node&)>& select,
+                                 const NodeConverter& convert) {
+  std::vector<Node*> candidates;
+  for (Node* node : graph.nodes()) {
+    if (select(*node)) candidates.push_back(node);
+  }
+  bool changed = false;
+  for (Node* node : candidates) {
+    ASSIGN_OR_RETURN(bool c, convert(graph, node, ctx));
+    changed = changed || c;
+  }
+  return changed;
+}
+
 absl::StatusOr<std::optional<HwThresholds>> TakeOverThresholds(Graph& graph, const Node& mt,
                                                                int64_t channels) {
   if (mt.op_type() != "MultiThreshold" || CanonicalDomain(mt.domain()) != kQonnxDomain ||

@@ -5,6 +5,7 @@
 #ifndef FINNGL_SRC_PASSES_CONVERT_TO_HW_UTIL_H_
 #define FINNGL_SRC_PASSES_CONVERT_TO_HW_UTIL_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +45,17 @@ void ImportHwDomain(PassContext& ctx);
 // origin.
 absl::StatusOr<Node*> AddHwNode(Graph& graph, const Node& replaced, const std::string& op_type,
                                 const std::vector<Value*>& inputs);
+
+// Puts `hw_node`'s only output in place of `replaced`'s: the output takes over the replaced
+// value's type, the model imports the HW domain, and `replaced` leaves the graph.
+absl::Status ReplaceWithHwNode(Graph& graph, Node* replaced, Node* hw_node, PassContext& ctx);
+
+// Calls `convert` on every node `select` picks. The nodes are collected first because a
+// conversion rewires the graph. Returns whether any call changed it.
+using NodeConverter = std::function<absl::StatusOr<bool>(Graph&, Node*, PassContext&)>;
+absl::StatusOr<bool> ConvertEach(Graph& graph, PassContext& ctx,
+                                 const std::function<bool(const Node&)>& select,
+                                 const NodeConverter& convert);
 
 // What a HW op (MVAU, Thresholding) takes over from a MultiThreshold.
 struct HwThresholds {

@@ -54,9 +54,7 @@ absl::StatusOr<bool> Convert(Graph& graph, Node* im2col, PassContext& ctx) {
   swg->SetAttr("inputDataType", Attribute::String(dt->Name()));
   swg->SetAttr("outputDataType", Attribute::String(dt->Name()));
   swg->SetAttr("depthwise", Attribute::Int(0));
-  hw::ImportHwDomain(ctx);
-  swg->output(0)->type() = y->type();
-  RETURN_IF_ERROR(SubstituteNode(graph, im2col, {swg->output(0)}));
+  RETURN_IF_ERROR(hw::ReplaceWithHwNode(graph, im2col, swg, ctx));
   return true;
 }
 
@@ -64,18 +62,12 @@ absl::StatusOr<bool> Convert(Graph& graph, Node* im2col, PassContext& ctx) {
 
 absl::StatusOr<bool> InferConvolutionInputGeneratorPass::RunOnGraph(Graph& graph,
                                                                     PassContext& ctx) const {
-  std::vector<Node*> candidates;
-  for (Node* node : graph.nodes()) {
-    if (node->op_type() == "Im2Col" && CanonicalDomain(node->domain()) == kQonnxDomain) {
-      candidates.push_back(node);
-    }
-  }
-  bool changed = false;
-  for (Node* node : candidates) {
-    ASSIGN_OR_RETURN(bool c, Convert(graph, node, ctx));
-    changed = changed || c;
-  }
-  return changed;
+  return hw::ConvertEach(
+      graph, ctx,
+      [](const Node& node) {
+        return node.op_type() == "Im2Col" && CanonicalDomain(node.domain()) == kQonnxDomain;
+      },
+      Convert);
 }
 
 }  // namespace finngl

@@ -93,17 +93,13 @@ absl::StatusOr<bool> Convert(Graph& graph, Node* node, PassContext& ctx) {
 }  // namespace
 
 absl::StatusOr<bool> InferElementwisePass::RunOnGraph(Graph& graph, PassContext& ctx) const {
-  std::vector<Node*> candidates;
-  for (Node* node : graph.nodes()) {
-    const std::string& op = node->op_type();
-    if (op == "Add" || op == "Sub" || op == "Mul") candidates.push_back(node);
-  }
-  bool changed = false;
-  for (Node* node : candidates) {
-    ASSIGN_OR_RETURN(bool c, Convert(graph, node, ctx));
-    changed = changed || c;
-  }
-  return changed;
+  return hw::ConvertEach(
+      graph, ctx,
+      [](const Node& node) {
+        const std::string& op = node.op_type();
+        return op == "Add" || op == "Sub" || op == "Mul";
+      },
+      Convert);
 }
 
 }  // namespace finngl

@@ -48,16 +48,12 @@ absl::StatusOr<bool> Convert(Graph& graph, Node* argmax, PassContext& ctx) {
 }  // namespace
 
 absl::StatusOr<bool> InferLabelSelectPass::RunOnGraph(Graph& graph, PassContext& ctx) const {
-  std::vector<Node*> candidates;
-  for (Node* node : graph.nodes()) {
-    if (node->op_type() == "ArgMax") candidates.push_back(node);
-  }
-  bool changed = false;
-  for (Node* node : candidates) {
-    ASSIGN_OR_RETURN(bool c, Convert(graph, node, ctx));
-    changed = changed || c;
-  }
-  return changed;
+  return hw::ConvertEach(
+      graph, ctx,
+      [](const Node& node) {
+        return node.op_type() == "ArgMax";
+      },
+      Convert);
 }
 
 }  // namespace finngl

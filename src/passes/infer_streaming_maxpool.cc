@@ -45,27 +45,19 @@ absl::StatusOr<bool> Convert(Graph& graph, Node* pool, PassContext& ctx) {
   node->SetAttr("NumChannels", Attribute::Int((*xs)[3].value));
   node->SetAttr("PE", Attribute::Int(1));
   node->SetAttr("dataType", Attribute::String(dt->Name()));
-  hw::ImportHwDomain(ctx);
-  node->output(0)->type() = pool->output(0)->type();
-  RETURN_IF_ERROR(SubstituteNode(graph, pool, {node->output(0)}));
+  RETURN_IF_ERROR(hw::ReplaceWithHwNode(graph, pool, node, ctx));
   return true;
 }
 
 }  // namespace
 
 absl::StatusOr<bool> InferStreamingMaxPoolPass::RunOnGraph(Graph& graph, PassContext& ctx) const {
-  std::vector<Node*> candidates;
-  for (Node* node : graph.nodes()) {
-    if (node->op_type() == "MaxPoolNHWC" && CanonicalDomain(node->domain()) == kQonnxDomain) {
-      candidates.push_back(node);
-    }
-  }
-  bool changed = false;
-  for (Node* node : candidates) {
-    ASSIGN_OR_RETURN(bool c, Convert(graph, node, ctx));
-    changed = changed || c;
-  }
-  return changed;
+  return hw::ConvertEach(
+      graph, ctx,
+      [](const Node& node) {
+        return node.op_type() == "MaxPoolNHWC" && CanonicalDomain(node.domain()) == kQonnxDomain;
+      },
+      Convert);
 }
 
 }  // namespace finngl

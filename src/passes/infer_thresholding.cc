@@ -35,9 +35,7 @@ absl::StatusOr<bool> InferThresholdingPass::RunOnGraph(Graph& graph, PassContext
     node->SetAttr("outputDataType", Attribute::String(th->out_dtype.Name()));
     node->SetAttr("ActVal", Attribute::Int(th->act_val));
     node->SetAttr("numInputVectors", Attribute::Ints(*niv));
-    hw::ImportHwDomain(ctx);
-    node->output(0)->type() = mt->output(0)->type();
-    RETURN_IF_ERROR(SubstituteNode(graph, mt, {node->output(0)}));
+    RETURN_IF_ERROR(hw::ReplaceWithHwNode(graph, mt, node, ctx));
     changed = true;
   }
   return changed;

@@ -97,15 +97,8 @@ std::unique_ptr<Model> MvauModel(const MvauCase& c, int64_t frames, uint64_t see
     out = DataType::SmallestHolding(c.act_val, c.act_val + c.steps);
   }
   Node* n = h.Add("MVAU", "MVAU_0", inputs);
-  SetI(n, "MW", c.mw);
-  SetI(n, "MH", c.mh);
-  SetI(n, "PE", c.pe);
-  SetI(n, "SIMD", c.simd);
-  SetS(n, "inputDataType", c.in.Name());
-  SetS(n, "weightDataType", c.w.Name());
-  SetS(n, "accDataType", acc.Name());
-  SetS(n, "outputDataType", out.Name());
-  SetI(n, "noActivation", c.steps > 0 ? 0 : 1);
+  SetMvau(n, c.mw, c.mh, c.pe, c.simd, c.in.Name(), c.w.Name(), acc.Name(), out.Name(),
+          /*no_activation=*/c.steps > 0 ? 0 : 1);
   SetI(n, "ActVal", c.act_val);
   SetInts(n, "numInputVectors", c.vectors);
   Dims out_dims = in_dims;
@@ -195,15 +188,8 @@ std::unique_ptr<Model> ConvModel(int64_t simd, int64_t stride, int64_t dil, int6
   SetI(swg, "depthwise", 0);
   Value* wv = g.Const("W", {k * k * c, mh}, RandomValues(rng, k * k * c * mh, wt), wt);
   Node* mvau = g.Add("MVAU", "MVAU_0", {swg->output(0), wv});
-  SetI(mvau, "MW", k * k * c);
-  SetI(mvau, "MH", mh);
-  SetI(mvau, "PE", 3);
-  SetI(mvau, "SIMD", simd);
-  SetS(mvau, "inputDataType", in.Name());
-  SetS(mvau, "weightDataType", wt.Name());
-  SetS(mvau, "accDataType", acc.Name());
-  SetS(mvau, "outputDataType", acc.Name());
-  SetI(mvau, "noActivation", 1);
+  SetMvau(mvau, k * k * c, mh, 3, simd, in.Name(), wt.Name(), acc.Name(), acc.Name(),
+          /*no_activation=*/1);
   SetInts(mvau, "numInputVectors", {oh, ow});
   g.Output(mvau->output(0));
   return g.Take();
@@ -276,15 +262,8 @@ std::unique_ptr<Model> DwcFifoModel(bool with_dwc) {
   const DataType in = DataType::UInt(2), wt = DataType::Int(2), acc = DataType::Int(8);
   Value* x = g.Input("x", {5, 4}, in);
   Node* mvau = g.Add("MVAU", "MVAU_0", {x, g.Const("W", {4, 6}, RandomValues(rng, 24, wt), wt)});
-  SetI(mvau, "MW", 4);
-  SetI(mvau, "MH", 6);
-  SetI(mvau, "PE", 2);
-  SetI(mvau, "SIMD", 4);
-  SetS(mvau, "inputDataType", in.Name());
-  SetS(mvau, "weightDataType", wt.Name());
-  SetS(mvau, "accDataType", acc.Name());
-  SetS(mvau, "outputDataType", acc.Name());
-  SetI(mvau, "noActivation", 1);
+  SetMvau(mvau, 4, 6, 2, 4, in.Name(), wt.Name(), acc.Name(), acc.Name(),
+          /*no_activation=*/1);
   Value* v = mvau->output(0);
   if (with_dwc) {
     Node* dwc = g.Add("StreamingDataWidthConverter", "DWC_0", {v});
@@ -379,14 +358,16 @@ TEST(CodegenDeterminism, SameModelSameFiles) {
 }
 
 // RecurrentLayer: h_t = Thr(MVAU(h_{t-1}) + x_t), over T = 5 steps; outputs the final state and the
-// sequence of states (the same body tensor twice, so the step copies it to both).
-std::unique_ptr<Model> RecurrentModel(bool stream_initial_state, uint64_t seed) {
+// sequence of states (the same body tensor twice, so the step copies it to both). `batch_first`:
+// x is [1, T, H] scanned along axis 1 and the states are stacked along axis 1.
+std::unique_ptr<Model> RecurrentModel(bool stream_initial_state, uint64_t seed,
+                                      bool batch_first = false) {
   std::mt19937_64 rng(seed);
   const int64_t t_steps = 5, h = 4;
   const DataType hs = DataType::UInt(2), xs = DataType::Int(4), wt = DataType::Int(3);
   HwGraph g;
   Value* h0 = stream_initial_state ? g.Input("h0", {1, h}, hs) : g.Const("h0", {1, h}, {0, 0, 0, 0}, hs);
-  Value* x = g.Input("x", {t_steps, 1, h}, xs);
+  Value* x = g.Input("x", batch_first ? Dims{1, t_steps, h} : Dims{t_steps, 1, h}, xs);
 
   auto body = std::make_unique<Graph>("body", &g.g());
   Value* b_h = *body->AddValue("b_h", HwGraph::Type({1, h}, hs));
@@ -398,15 +379,8 @@ std::unique_ptr<Model> RecurrentModel(bool stream_initial_state, uint64_t seed) 
   b_w->type().dtype = wt;
   b_w->type().dtype_annotated = true;
   Node* mvau = *body->AddNodeWithNewOutputs("MVAU", kHwDomain, "B_MVAU", {b_h, b_w}, {"b_acc"});
-  SetI(mvau, "MW", h);
-  SetI(mvau, "MH", h);
-  SetI(mvau, "PE", 2);
-  SetI(mvau, "SIMD", 2);
-  SetS(mvau, "inputDataType", hs.Name());
-  SetS(mvau, "weightDataType", wt.Name());
-  SetS(mvau, "accDataType", "INT8");
-  SetS(mvau, "outputDataType", "INT8");
-  SetI(mvau, "noActivation", 1);
+  SetMvau(mvau, h, h, 2, 2, hs.Name(), wt.Name(), "INT8", "INT8",
+          /*no_activation=*/1);
   Node* add = *body->AddNodeWithNewOutputs("ElementwiseAdd", kHwDomain, "B_Add",
                                            {mvau->output(0), b_x}, {"b_sum"});
   SetElt(add, h, 2, DataType::Int(8), xs, DataType::Int(9));
@@ -427,6 +401,10 @@ std::unique_ptr<Model> RecurrentModel(bool stream_initial_state, uint64_t seed) 
   Node* rl = *g.g().AddNodeWithNewOutputs("RecurrentLayer", kHwDomain, "RNN_0", {h0, x},
                                           {"h_final", "h_seq"});
   SetI(rl, "num_scan_inputs", 1);
+  if (batch_first) {
+    SetInts(rl, "scan_input_axes", {1});
+    SetInts(rl, "scan_output_axes", {1});
+  }
   rl->SetAttr("body", Attribute::FromGraph(std::move(body)));
   g.Output(rl->output(0));
   g.Output(rl->output(1));
@@ -444,6 +422,14 @@ TEST(CodegenCsim, RecurrentLayerConstantInitialState) {
 
 TEST(CodegenCsim, RecurrentLayerStreamedInitialState) {
   EXPECT_EQ(CompareWithExecutor(*RecurrentModel(true, 22), TestDir("rnn_stream"), 2), 0);
+}
+
+// Regression (Brevitas QuantLSTM exported batch first): a RecurrentLayer over [1, T, H] scanned
+// along axis 1 streams like one over [T, 1, H] along axis 0; it used to be rejected.
+TEST(CodegenCsim, RecurrentLayerBatchFirst) {
+  EXPECT_EQ(CompareWithExecutor(*RecurrentModel(false, 23, /*batch_first=*/true),
+                                TestDir("rnn_batch_first"), 3),
+            0);
 }
 
 }  // namespace

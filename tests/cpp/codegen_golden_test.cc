@@ -73,15 +73,8 @@ std::unique_ptr<Model> SmallMvau() {
   Value* wv = g.Const("W", {4, 4}, w, DataType::Int(6));
   Value* t = g.Const("T", {4, 3}, {-50, 0, 50, -40, 1, 60, -30, 2, 70, -20, 3, 80}, DataType::Int(12));
   Node* n = g.Add("MVAU", "MVAU_0", {x, wv, t});
-  SetI(n, "MW", 4);
-  SetI(n, "MH", 4);
-  SetI(n, "PE", 2);
-  SetI(n, "SIMD", 2);
-  SetS(n, "inputDataType", "INT4");
-  SetS(n, "weightDataType", "INT6");
-  SetS(n, "accDataType", "INT12");
-  SetS(n, "outputDataType", "UINT2");
-  SetI(n, "noActivation", 0);
+  SetMvau(n, 4, 4, 2, 2, "INT4", "INT6", "INT12", "UINT2",
+          /*no_activation=*/0);
   SetI(n, "ActVal", 0);
   g.Output(n->output(0));
   return g.Take();

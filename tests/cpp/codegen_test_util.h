@@ -73,6 +73,21 @@ inline void SetInts(Node* n, const std::string& k, std::vector<int64_t> v) {
   n->SetAttr(k, Attribute::Ints(std::move(v)));
 }
 
+// An MVAU's folding and datatype attributes (datatypes by name, e.g. "INT4").
+inline void SetMvau(Node* n, int64_t mw, int64_t mh, int64_t pe, int64_t simd,
+                    const std::string& in, const std::string& weight, const std::string& acc,
+                    const std::string& out, int64_t no_activation) {
+  SetI(n, "MW", mw);
+  SetI(n, "MH", mh);
+  SetI(n, "PE", pe);
+  SetI(n, "SIMD", simd);
+  SetS(n, "inputDataType", in);
+  SetS(n, "weightDataType", weight);
+  SetS(n, "accDataType", acc);
+  SetS(n, "outputDataType", out);
+  SetI(n, "noActivation", no_activation);
+}
+
 inline std::vector<int64_t> RandomValues(std::mt19937_64& rng, size_t n, DataType dt) {
   std::uniform_int_distribution<int64_t> dist(dt.MinInt(), static_cast<int64_t>(dt.Max()));
   std::vector<int64_t> v(n);

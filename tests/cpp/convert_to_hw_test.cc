@@ -17,6 +17,7 @@
 #include "src/passes/pass.h"
 #include "src/passes/pass_manager.h"
 #include "tests/cpp/equivalence.h"
+#include "tests/cpp/model_builder.h"
 #include "tests/cpp/parse_model.h"
 
 namespace finngl {
@@ -28,61 +29,7 @@ using testing::OpTypes;
 
 constexpr int kSamples = 8;
 
-// Builds small models through the Graph API (random integer weights).
-class Builder {
- public:
-  Builder() : model_(std::make_unique<Model>()) {
-    model_->opset_imports = {{"", 17}, {kQonnxDomain, 1}};
-  }
-  Graph& g() { return *model_->graph; }
-
-  Value* Input(const std::string& name, Shape shape, std::optional<DataType> dtype = {}) {
-    TensorType t;
-    t.elem = ElementType::kFloat;
-    t.shape = std::move(shape);
-    if (dtype) {
-      t.dtype = *dtype;
-      t.dtype_annotated = true;
-    }
-    Value* v = *g().AddValue(name, t);
-    g().AddInput(v);
-    return v;
-  }
-  Value* Input(const std::string& name, Dims dims, std::optional<DataType> dtype = {}) {
-    return Input(name, ShapeFromDims(dims), dtype);
-  }
-  Value* Const(Tensor data, std::optional<DataType> dtype = {}) {
-    Value* v = *g().AddInitializer(g().UniqueValueName("k"), std::move(data));
-    if (dtype) {
-      v->type().dtype = *dtype;
-      v->type().dtype_annotated = true;
-    }
-    return v;
-  }
-  Node* Op(const std::string& op, std::vector<Value*> inputs, const std::string& domain = "") {
-    const std::string name = g().UniqueNodeName(op + "_" + std::to_string(counter_++));
-    return *g().AddNodeWithNewOutputs(op, domain, name, inputs, {name + "_out"});
-  }
-  // MultiThreshold with thresholds `t`, output datatype `out` and bias `bias`.
-  Value* Threshold(Value* x, Tensor t, DataType out, float bias = 0,
-                   const std::string& layout = "") {
-    Node* n = Op("MultiThreshold", {x, Const(std::move(t))}, kQonnxDomain);
-    n->SetAttr("out_dtype", Attribute::String(out.Name()));
-    if (bias != 0) n->SetAttr("out_bias", Attribute::Float(bias));
-    if (!layout.empty()) n->SetAttr("data_layout", Attribute::String(layout));
-    return n->output(0);
-  }
-  void Output(Value* v) { g().AddOutput(v); }
-  std::unique_ptr<Model> Finish() {
-    absl::Status s = InferModelTypes(*model_);
-    EXPECT_TRUE(s.ok()) << s;
-    return std::move(model_);
-  }
-
- private:
-  std::unique_ptr<Model> model_;
-  int counter_ = 0;
-};
+using Builder = testing::ModelBuilder;
 
 std::mt19937& Rng() {
   static std::mt19937 rng(4321);

@@ -20,6 +20,7 @@
 #include "src/passes/pass.h"
 #include "src/passes/pass_manager.h"
 #include "tests/cpp/equivalence.h"
+#include "tests/cpp/model_builder.h"
 
 namespace finngl {
 namespace {
@@ -35,49 +36,7 @@ constexpr int kSamples = 6;
 // the result by a few ulps of the partial sums, far below this bound.
 constexpr FloatTolerance kFloatTolerance{1e-5, 1e-5};
 
-// Builds small models through the Graph API (random weights do not fit ONNX's text syntax).
-class Builder {
- public:
-  Builder() : model_(std::make_unique<Model>()) {
-    model_->opset_imports = {{"", 17}, {kQonnxDomain, 1}};
-  }
-  Graph& g() { return *model_->graph; }
-
-  Value* Input(const std::string& name, Dims dims, std::optional<DataType> dtype = {}) {
-    TensorType t;
-    t.elem = ElementType::kFloat;
-    t.shape = ShapeFromDims(dims);
-    if (dtype) {
-      t.dtype = *dtype;
-      t.dtype_annotated = true;
-    }
-    Value* v = *g().AddValue(name, t);
-    g().AddInput(v);
-    return v;
-  }
-  Value* Const(const std::string& name, Tensor data, std::optional<DataType> dtype = {}) {
-    Value* v = *g().AddInitializer(name, std::move(data));
-    if (dtype) {
-      v->type().dtype = *dtype;
-      v->type().dtype_annotated = true;
-    }
-    return v;
-  }
-  Node* Op(const std::string& op, std::vector<Value*> inputs, const std::string& domain = "") {
-    const std::string name = g().UniqueNodeName(op + "_" + std::to_string(counter_++));
-    return *g().AddNodeWithNewOutputs(op, domain, name, inputs, {name + "_out"});
-  }
-  void Output(Value* v) { g().AddOutput(v); }
-  std::unique_ptr<Model> Finish() {
-    absl::Status s = InferModelTypes(*model_);
-    EXPECT_TRUE(s.ok()) << s;
-    return std::move(model_);
-  }
-
- private:
-  std::unique_ptr<Model> model_;
-  int counter_ = 0;
-};
+using Builder = testing::ModelBuilder;
 
 std::mt19937& Rng() {
   static std::mt19937 rng(12345);

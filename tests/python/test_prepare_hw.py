@@ -155,8 +155,6 @@ def test_prepare_hw_pipeline_matches_the_explicit_passes(stages):
                                                      stages["tmp"] / "prepared"))
 
 
-@pytest.mark.xfail(strict=True, reason="`finngl exec` does not split a batch into frames "
-                   "(src/exec/frame_runner.h RunFrames) for batch-1 models yet")
 def test_exec_runs_several_frames_through_a_batch_one_model(stages):
     x = windows()
     tmp = stages["tmp"]
