@@ -78,14 +78,18 @@ def bench_build(tmp: Path, x: np.ndarray, runs: int) -> dict:
 
 def bench_compile(build: Path, runs: int) -> dict:
     """Re-runs the g++ command the csim step recorded, into a scratch binary."""
-    # the build ran in DIR.partial and renamed it to DIR when it succeeded
-    cmd = (build / "project" / "csim" / "command.txt").read_text().replace(f"{build}.partial/", f"{build}/")
-    scratch = build / "project" / "csim" / "bench_csim"
-    cmd = re.sub(r"-o '[^']*'$", f"-o '{scratch}'", cmd.strip())
+    # command.txt: a comment, the command (paths relative to the project), the sources' hash
+    project = build / "project"
+    cmd = [l for l in (project / "csim" / "command.txt").read_text().splitlines()
+           if l and not l.startswith("#")][0]
+    scratch = project / "csim" / "bench_csim"
+    cmd = re.sub(r"-o csim/csim$", "-o csim/bench_csim", cmd.strip())
+    if not cmd.endswith("bench_csim"):
+        raise RuntimeError(f"unexpected csim command in command.txt: {cmd}")
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run(cmd, shell=True, check=True, capture_output=True)
+        subprocess.run(cmd, shell=True, check=True, capture_output=True, cwd=project)
         times.append(time.perf_counter() - t0)
     scratch.unlink(missing_ok=True)
     return {"compile_s": statistics.median(times), "compiles_s": times}

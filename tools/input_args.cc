@@ -72,7 +72,8 @@ absl::StatusOr<std::vector<Tensor>> LoadInputArgs(const std::vector<std::string>
     // frames along axis 0: RunFrames runs them one at a time, so one frame is what must fit.
     const auto& shape = declared->type().shape;
     const bool frames = shape && !shape->empty() && shape->front().known() &&
-                        shape->front().value == 1 && t->rank() > 0 && t->dim(0) > 1;
+                        shape->front().value == 1 &&
+                        t->rank() == static_cast<int64_t>(shape->size()) && t->dim(0) > 1;
     absl::Status s = CheckInputTensor(*declared, frames ? FrameOf(*t, 0) : *t);
     if (!s.ok()) return Annotate(s, absl::StrCat(model_path, ": ", files[name], ": "));
     inputs.push_back(std::move(t).value());

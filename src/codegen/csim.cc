@@ -36,6 +36,31 @@ std::string Tail(const std::string& s, size_t max = 6000) {
   return s.size() <= max ? s : "..." + s.substr(s.size() - max);
 }
 
+// A fingerprint of every generated source under `dir` (csim/ excluded): a binary is reused only
+// when both the command and the sources are unchanged.
+std::string SourceFingerprint(const fs::path& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    const fs::path rel = fs::relative(it->path(), dir, ec);
+    if (rel.begin() != rel.end() && *rel.begin() == "csim") {
+      it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file(ec)) files.push_back(rel.generic_string());
+  }
+  std::sort(files.begin(), files.end());
+  size_t h = 0;
+  for (const std::string& f : files) {
+    h = h * 1000003u ^ std::hash<std::string>{}(f);
+    h = h * 1000003u ^ std::hash<std::string>{}(ReadFile(dir / f));
+  }
+  return absl::StrCat(files.size(), " files, hash ", absl::Hex(h));
+}
+
+// Compiles with paths relative to the project directory, so csim/command.txt stays valid
+// wherever the project is moved (`cd PROJECT && <command>`).
 absl::Status Compile(const fs::path& dir, const CSimOptions& options) {
   const fs::path bin_dir = dir / "csim";
   std::vector<std::string> sources = {"testbench.cpp", "top.cpp"};
@@ -46,25 +71,29 @@ absl::Status Compile(const fs::path& dir, const CSimOptions& options) {
   }
   std::sort(layers.begin(), layers.end());
   sources.insert(sources.end(), layers.begin(), layers.end());
-  std::vector<std::string> cmd = {Quote(options.compiler), "-std=c++20", "-O2",
-                                  "-I" + Quote((dir / "hlslib" / "sim").string()),
-                                  "-I" + Quote(dir.string())};
+  std::vector<std::string> cmd = {Quote(options.compiler), "-std=c++20", "-O2", "-Ihlslib/sim",
+                                  "-I."};
   for (const std::string& f : options.flags) cmd.push_back(Quote(f));
-  for (const std::string& s : sources) cmd.push_back(Quote((dir / s).string()));
+  for (const std::string& s : sources) cmd.push_back(Quote(s));
   cmd.push_back("-o");
-  cmd.push_back(Quote((bin_dir / "csim").string()));
+  cmd.push_back("csim/csim");
   const std::string command = absl::StrJoin(cmd, " ");
+  const std::string stamp_text =
+      absl::StrCat("# run in the project directory\n", command, "\n# sources: ",
+                   SourceFingerprint(dir), "\n");
 
   const fs::path stamp = bin_dir / "command.txt";
-  if (fs::exists(bin_dir / "csim") && ReadFile(stamp) == command) return absl::OkStatus();
+  if (fs::exists(bin_dir / "csim") && ReadFile(stamp) == stamp_text) return absl::OkStatus();
   fs::remove(bin_dir / "csim", ec);
   const fs::path log = bin_dir / "compile.log";
-  const int rc = std::system((command + " > " + Quote(log.string()) + " 2>&1").c_str());
+  const std::string shell =
+      absl::StrCat("cd ", Quote(dir.string()), " && ", command, " > csim/compile.log 2>&1");
+  const int rc = std::system(shell.c_str());
   if (rc != 0) {
     return absl::InternalError(absl::StrCat("C simulation: compiling ", dir.string(),
                                             " failed:\n", command, "\n", Tail(ReadFile(log))));
   }
-  std::ofstream(stamp, std::ios::binary | std::ios::trunc) << command;
+  std::ofstream(stamp, std::ios::binary | std::ios::trunc) << stamp_text;
   return absl::OkStatus();
 }
 

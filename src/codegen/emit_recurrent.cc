@@ -9,8 +9,9 @@
 //
 // States start from a constant initial-state initializer (zero for the usual LSTM) or are read
 // from their input stream at the start of each sequence; final states are streamed out after the
-// last step. Scan outputs are stacked on axis 0 in time order, which is exactly the order in which
-// the steps stream them out. Only the forward direction on axis 0 is supported.
+// last step. Scan outputs are stacked in time order, which is exactly the order in which the steps
+// stream them out. Only forward scans over an outermost axis are supported: axis 0, or a later
+// axis with only 1s before it (batch-first [1, T, F]), whose memory order is the same.
 #include <algorithm>
 #include <map>
 
@@ -21,6 +22,7 @@
 #include "src/codegen/hls_files.h"
 #include "src/codegen/hls_types.h"
 #include "src/codegen/layer_emitter.h"
+#include "src/ops/scan_layout.h"
 
 namespace finngl::codegen {
 namespace {
@@ -44,22 +46,44 @@ absl::StatusOr<RecurrentShape> ReadShape(const Node& node) {
   if (r.num_scans < 1 || r.num_states < 0) {
     return absl::InvalidArgumentError(absl::StrCat(node.Describe(), ": bad num_scan_inputs"));
   }
-  for (const char* attr : {"scan_input_axes", "scan_input_directions", "scan_output_axes",
-                           "scan_output_directions"}) {
+  // The steps stream one after the other in the tensors' memory order: scanned axes must be
+  // outermost (axis 0, or behind leading 1s like a batch-first [1, T, F]) and forward.
+  for (const char* attr : {"scan_input_directions", "scan_output_directions"}) {
     for (int64_t v : node.GetInts(attr, {})) {
       if (v != 0) {
-        return absl::UnimplementedError(absl::StrCat(
-            node.Describe(), ": only forward scans over axis 0 are supported (", attr, ")"));
+        return absl::UnimplementedError(
+            absl::StrCat(node.Describe(), ": only forward scans are supported (", attr, ")"));
       }
     }
   }
-  const Value* first_scan = node.input(static_cast<int>(r.num_states));
-  if (first_scan == nullptr || !first_scan->type().shape || first_scan->type().shape->empty() ||
-      !(*first_scan->type().shape)[0].known()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(node.Describe(), ": the scan input needs a known sequence length (axis 0)"));
+  const std::vector<int64_t> in_axes = node.GetInts("scan_input_axes", {});
+  const std::vector<int64_t> out_axes = node.GetInts("scan_output_axes", {});
+  auto axis_of = [](const std::vector<int64_t>& axes, int64_t k) {
+    return k < static_cast<int64_t>(axes.size()) ? axes[k] : 0;
+  };
+  for (int64_t k = 0; k < r.num_scans; ++k) {
+    const Value* in = node.input(static_cast<int>(r.num_states + k));
+    if (in == nullptr || !ScanAxisIsOutermost(in->type().shape, axis_of(in_axes, k))) {
+      return absl::UnimplementedError(absl::StrCat(
+          node.Describe(), ": scan input ", k, " is not scanned over its outermost axis"));
+    }
   }
-  r.steps = (*first_scan->type().shape)[0].value;
+  for (int64_t k = 0; r.num_states + k < node.num_outputs(); ++k) {
+    const Value* out = node.output(static_cast<int>(r.num_states + k));
+    if (out == nullptr || !ScanAxisIsOutermost(out->type().shape, axis_of(out_axes, k))) {
+      return absl::UnimplementedError(absl::StrCat(
+          node.Describe(), ": scan output ", k, " is not stacked over its outermost axis"));
+    }
+  }
+  const Value* first_scan = node.input(static_cast<int>(r.num_states));
+  const int64_t axis = axis_of(in_axes, 0);
+  const int64_t rank = first_scan->type().shape->size();
+  const int64_t a = axis < 0 ? axis + rank : axis;
+  if (!(*first_scan->type().shape)[a].known()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        node.Describe(), ": the scan input needs a known sequence length (axis ", a, ")"));
+  }
+  r.steps = (*first_scan->type().shape)[a].value;
   if (static_cast<int64_t>(r.body->inputs().size()) != node.num_inputs()) {
     return absl::InvalidArgumentError(
         absl::StrCat(node.Describe(), ": body inputs do not match the node's inputs"));

@@ -49,7 +49,8 @@ absl::StatusOr<std::vector<Tensor>> RunFrames(Executor& executor,
     if (declared == nullptr) return executor.Run(inputs);
     const auto& shape = declared->type().shape;
     const bool batch_one = shape && !shape->empty() && shape->front().known() &&
-                           shape->front().value == 1;
+                           shape->front().value == 1 &&
+                           inputs[i].rank() == static_cast<int64_t>(shape->size());
     const int64_t given = inputs[i].rank() > 0 ? inputs[i].dim(0) : -1;
     if (!batch_one || given <= 1 || (batch >= 0 && given != batch)) split = false;
     batch = given;

@@ -10,6 +10,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "src/base/status.h"
+#include "src/hw/insert_streams.h"
 #include "src/hw/layer_info.h"
 #include "src/hw/network_estimate.h"
 
@@ -100,6 +101,36 @@ void Restore(std::vector<Saved>& saved) {
 absl::StatusOr<std::vector<Layer>> BuildLayers(Graph& graph, const FolderOptions& opt,
                                                const Resources& budget);
 
+// The estimate of a RecurrentLayer as the build will cost it: after folding, the build inserts
+// width converters and FIFOs into the body (insert_streams.h), and they lengthen every time
+// step's critical path. So a copy of the layer, alone in a scratch graph, gets them first.
+absl::StatusOr<LayerEstimate> EstimateRecurrentWithStreams(const Node& node) {
+  Graph scratch("recurrent_estimate");
+  std::vector<Value*> inputs;
+  for (const Value* in : node.inputs()) {
+    if (in == nullptr) {
+      inputs.push_back(nullptr);
+    } else if (in->is_initializer()) {
+      ASSIGN_OR_RETURN(Value * c, scratch.AddInitializer(in->name(), *in->initializer()));
+      c->type() = in->type();
+      inputs.push_back(c);
+    } else {
+      ASSIGN_OR_RETURN(Value * v, scratch.AddValue(in->name(), in->type()));
+      scratch.AddInput(v);
+      inputs.push_back(v);
+    }
+  }
+  std::vector<std::string> output_names;
+  for (const Value* out : node.outputs()) output_names.push_back(out->name());
+  ASSIGN_OR_RETURN(Node * copy, scratch.AddNodeWithNewOutputs(node.op_type(), node.domain(),
+                                                              node.name(), inputs, output_names));
+  for (int o = 0; o < node.num_outputs(); ++o) copy->output(o)->type() = node.output(o)->type();
+  for (const auto& [name, attr] : node.attributes()) copy->SetAttr(name, attr.Clone(&scratch));
+  RETURN_IF_ERROR(InsertDataWidthConverters(scratch).status());
+  RETURN_IF_ERROR(InsertFifos(scratch).status());
+  return EstimateLayer(*copy);
+}
+
 absl::StatusOr<std::vector<Option>> RecurrentOptions(Node* node, const FolderOptions& opt,
                                                      const Resources& budget) {
   Graph& body = *node->attr("body")->g();
@@ -130,7 +161,7 @@ absl::StatusOr<std::vector<Option>> RecurrentOptions(Node* node, const FolderOpt
         o.settings.push_back(s);
       }
     }
-    absl::StatusOr<LayerEstimate> e = EstimateLayer(*node);
+    absl::StatusOr<LayerEstimate> e = EstimateRecurrentWithStreams(*node);
     if (!e.ok()) {
       Restore(saved);
       return e.status();

@@ -14,6 +14,13 @@ namespace {
 
 using nlohmann::json;
 
+// A fraction of a LUT or a BRAM is a whole one on the device: every layer is rounded up, and
+// the totals are the sums of the rounded layers, so the reports add up.
+Resources RoundedUp(const Resources& r) {
+  return Resources{std::ceil(r.lut), std::ceil(r.ff), std::ceil(r.bram18), std::ceil(r.uram),
+                   std::ceil(r.dsp)};
+}
+
 json ResourcesJson(const Resources& r) {
   // Rounded up: a fraction of a LUT or a BRAM is a whole one on the device.
   return json{{"BRAM_18K", static_cast<int64_t>(std::ceil(r.bram18))},
@@ -54,6 +61,8 @@ EstimateReports MakeEstimateReports(const NetworkEstimate& net, double clk_perio
   r.op_and_param_counts = json::object();
   json total_counts = json::object();
   std::map<std::string, int64_t> totals;
+  Resources total;
+  for (const LayerEstimate& l : net.layers) total += RoundedUp(l.res);
   for (const LayerEstimate& l : net.layers) {
     r.layer_cycles[l.name] = l.cycles;
     r.layer_resources[l.name] = ResourcesJson(l.res);
@@ -64,14 +73,18 @@ EstimateReports MakeEstimateReports(const NetworkEstimate& net, double clk_perio
     }
     r.op_and_param_counts[l.name] = counts;
   }
-  r.layer_resources["total"] = ResourcesJson(net.total);
+  r.layer_resources["total"] = ResourcesJson(total);
   for (const auto& [k, v] : totals) total_counts[k] = v;
   r.op_and_param_counts["total"] = total_counts;
   r.network_performance = json{{"critical_path_cycles", net.critical_path_cycles},
                                {"max_cycles", net.max_cycles},
                                {"max_cycles_node_name", net.max_cycles_node_name},
                                {"estimated_throughput_fps", net.ThroughputFps(clk_period_ns)},
-                               {"estimated_latency_ns", net.LatencyNs(clk_period_ns)}};
+                               {"estimated_latency_ns", net.LatencyNs(clk_period_ns)},
+                               // finngl's addition: layers overlapping (network_estimate.h)
+                               {"pipelined_latency_cycles", net.pipelined_latency_cycles},
+                               {"estimated_pipelined_latency_ns",
+                                net.PipelinedLatencyNs(clk_period_ns)}};
 
   std::string& s = r.summary;
   size_t name_w = 5;
@@ -88,26 +101,27 @@ EstimateReports MakeEstimateReports(const NetworkEstimate& net, double clk_perio
     line(l.name, l.op_type, FoldString(l), absl::StrCat(l.cycles),
                          num(l.res.lut), num(l.res.ff), num(l.res.bram18), num(l.res.dsp));
   }
-  line("total", "", "", "", num(net.total.lut), num(net.total.ff),
-                       num(net.total.bram18), num(net.total.dsp));
+  line("total", "", "", "", num(total.lut), num(total.ff),
+                       num(total.bram18), num(total.dsp));
   if (device != nullptr) {
     line("budget", device->part, "", "", num(device->budget.lut),
                          num(device->budget.ff), num(device->budget.bram18),
                          num(device->budget.dsp));
-    line("used", "", "", "", Percent(net.total.lut, device->budget.lut),
-                         Percent(net.total.ff, device->budget.ff),
-                         Percent(net.total.bram18, device->budget.bram18),
-                         Percent(net.total.dsp, device->budget.dsp));
-    if (net.total.uram > 0 || device->budget.uram > 0) {
-      s += absl::StrFormat("URAM: %s of %s (%s)\n", num(net.total.uram), num(device->budget.uram),
-                           Percent(net.total.uram, device->budget.uram));
+    line("used", "", "", "", Percent(total.lut, device->budget.lut),
+                         Percent(total.ff, device->budget.ff),
+                         Percent(total.bram18, device->budget.bram18),
+                         Percent(total.dsp, device->budget.dsp));
+    if (total.uram > 0 || device->budget.uram > 0) {
+      s += absl::StrFormat("URAM: %s of %s (%s)\n", num(total.uram), num(device->budget.uram),
+                           Percent(total.uram, device->budget.uram));
     }
   }
   s += absl::StrFormat(
       "slowest layer %s: %d cycles/frame -> %.1f frames/s at %.3g ns; critical path %d cycles "
-      "= %.1f ns\n",
+      "= %.1f ns (FINN's rule, no overlap); pipelined latency %d cycles = %.1f ns\n",
       net.max_cycles_node_name, net.max_cycles, net.ThroughputFps(clk_period_ns), clk_period_ns,
-      net.critical_path_cycles, net.LatencyNs(clk_period_ns));
+      net.critical_path_cycles, net.LatencyNs(clk_period_ns), net.pipelined_latency_cycles,
+      net.PipelinedLatencyNs(clk_period_ns));
   return r;
 }
 

@@ -169,6 +169,7 @@ absl::Status EstimateMvau(const Node& node, LayerEstimate& e) {
   e.pe = P;
   e.simd = Q;
   e.cycles = nvec * (mh / P) * (mw / Q);
+  e.unit_cycles = (mh / P) * (mw / Q);
   e.depth = 3 + CeilLog2(Q) + (has_thr ? 1 + CeilLog2(steps + 1) : 0);
   SetIn(e, 0, Q * A, nvec * mw / Q);
   SetOut(e, 0, P * B, nvec * mh / P);
@@ -230,6 +231,7 @@ absl::Status EstimateThresholding(const Node& node, LayerEstimate& e) {
   const int64_t A = idt.bit_width(), T = tdt.bit_width(), B = odt.bit_width(), P = pe;
   e.pe = P;
   e.cycles = nvec * c / P;
+  e.unit_cycles = c / P;
   e.depth = 2 + CeilLog2(steps + 1);
   SetIn(e, 0, P * A, nvec * c / P);
   SetOut(e, 0, P * B, nvec * c / P);
@@ -276,6 +278,8 @@ absl::Status EstimateSwg(const Node& node, LayerEstimate& e) {
   const int64_t write_block = ofm[1] * k[1] * k[0] * cf;
   const int64_t read_block = stride[1] * wp * cf;
   e.cycles = wp * k[0] * dil[0] * cf + ofm[0] * std::max(write_block, read_block);
+  e.fill_cycles = wp * k[0] * dil[0] * cf;
+  e.unit_cycles = std::max(write_block, read_block);
   e.depth = 2;
   SetIn(e, 0, Q * A, ifm[0] * ifm[1] * cf);
   SetOut(e, 0, Q * odt.bit_width(), ofm[0] * ofm[1] * k[0] * k[1] * cf);
@@ -312,6 +316,7 @@ absl::Status EstimateMaxPool(const Node& node, LayerEstimate& e) {
   const int64_t P = pe, A = dt.bit_width(), cf = c / P;
   e.pe = P;
   e.cycles = (img[0] * img[1] + oh * ow) * cf;
+  e.unit_cycles = (stride[0] * img[1] + ow) * cf;  // the input rows of one output row
   e.depth = 2;
   SetIn(e, 0, P * A, img[0] * img[1] * cf);
   SetOut(e, 0, P * A, oh * ow * cf);
@@ -335,6 +340,7 @@ absl::Status EstimateElementwise(const Node& node, LayerEstimate& e) {
   const bool mul = node.op_type() == "ElementwiseMul";
   e.pe = P;
   e.cycles = nvec * c / P;
+  e.unit_cycles = c / P;
   e.depth = mul ? 3 : 2;
   SetIn(e, 0, P * La, nvec * c / P);
   if (IsStream(node, 1)) SetIn(e, 1, P * Lb, nvec * c / P);
@@ -362,6 +368,7 @@ absl::Status EstimateDuplicate(const Node& node, LayerEstimate& e) {
   const int64_t w = pe * dt.bit_width(), beats = nvec * c / pe;
   e.pe = pe;
   e.cycles = beats;
+  e.unit_cycles = 1;
   e.depth = 1;
   SetIn(e, 0, w, beats);
   for (int i = 0; i < node.num_outputs(); ++i) SetOut(e, i, w, beats);
@@ -390,6 +397,7 @@ absl::Status EstimateDwc(const Node& node, LayerEstimate& e) {
   const int64_t in_beats = vectors * CeilDiv(vec_bits, in_w);
   const int64_t out_beats = vectors * CeilDiv(vec_bits, out_w);
   e.cycles = std::max(in_beats, out_beats);
+  e.unit_cycles = CeilDiv(e.cycles, vectors);
   e.depth = 1;
   SetIn(e, 0, in_w, in_beats);
   SetOut(e, 0, out_w, out_beats);
@@ -418,6 +426,7 @@ absl::Status EstimateFifo(const Node& node, LayerEstimate& e) {
   const int64_t w = folded.back() * dt.bit_width();
   const int64_t beats = Product(std::vector<int64_t>(folded.begin(), folded.end() - 1));
   e.cycles = beats;
+  e.unit_cycles = 1;
   e.depth = 1;
   SetIn(e, 0, w, beats);
   SetOut(e, 0, w, beats);
@@ -482,6 +491,8 @@ absl::Status EstimateRecurrent(const Node& node, LayerEstimate& e) {
   const int64_t steps = (*x->type().shape)[axis].value;
   ASSIGN_OR_RETURN(NetworkEstimate step, EstimateNetwork(body));
   e.cycles = steps * (step.critical_path_cycles + kRecurrentStepOverhead) + kRecurrentFillDrain;
+  e.unit_cycles = step.critical_path_cycles + kRecurrentStepOverhead;
+  e.fill_cycles = kRecurrentFillDrain;
   e.depth = 0;
   e.res = step.total;
   e.res.lut += 100;  // time loop and state-array control

@@ -38,6 +38,13 @@ struct LayerEstimate {
   // Pipeline depth: cycles from the last input beat to the last output beat beyond `cycles`.
   int64_t depth = 0;
   int64_t latency() const { return cycles + depth; }
+  // For the pipelined latency (network_estimate.h): the cycles of one unit of work (an output
+  // vector of an MVAU or Thresholding, an output row of a sliding window or pool, a time step
+  // of a recurrent layer, a beat of a FIFO), and the cycles spent filling buffers before the
+  // first unit can start. unit_cycles 0 means "the whole frame" (no overlap assumed).
+  int64_t unit_cycles = 0;
+  int64_t fill_cycles = 0;
+  int64_t UnitCycles() const { return unit_cycles > 0 ? unit_cycles : cycles; }
   Resources res;
   // FINN's op_and_param_counts keys (op_mac_4bx8b, param_weight_4b, param_threshold_16b, ...).
   std::map<std::string, int64_t> counts;

@@ -6,6 +6,14 @@
 // finished: latency_at_output(n) = latency(n) + max over producers), but counts each layer's
 // cycles plus its pipeline depth, so that recurrent steps built from short layers are not
 // underestimated.
+//
+// The pipelined latency is finngl's estimate of the time from a frame's first input beat to its
+// last output beat when the layers overlap, as streaming layers do: a layer starts once every
+// producer has delivered its first unit of work (LayerEstimate::unit_cycles), delivers its own
+// first unit fill + unit + depth cycles later, and finishes neither before start + latency nor
+// before one more unit (plus depth) after its last producer finished. Analytical, like the
+// rest: a layer needing more than one producer unit before its first output is undercounted by
+// the difference, one needing the whole frame (LabelSelect) is counted exactly.
 #ifndef FINNGL_SRC_HW_NETWORK_ESTIMATE_H_
 #define FINNGL_SRC_HW_NETWORK_ESTIMATE_H_
 
@@ -23,6 +31,7 @@ namespace finngl::hw {
 struct NetworkEstimate {
   std::vector<LayerEstimate> layers;  // topological order
   int64_t critical_path_cycles = 0;
+  int64_t pipelined_latency_cycles = 0;
   int64_t max_cycles = 0;
   std::string max_cycles_node_name;
   Resources total;
@@ -30,6 +39,7 @@ struct NetworkEstimate {
   // FINN's estimated_throughput_fps = fclk / max_cycles and estimated_latency_ns.
   double ThroughputFps(double clk_period_ns) const;
   double LatencyNs(double clk_period_ns) const;
+  double PipelinedLatencyNs(double clk_period_ns) const;
 };
 
 // Estimates every node of `graph` (all must be hardware layers; the error names the first that

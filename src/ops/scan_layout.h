@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -26,6 +27,21 @@ inline absl::StatusOr<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
         absl::StrCat("axis ", axis, " is out of range for rank ", rank));
   }
   return axis < 0 ? axis + rank : axis;
+}
+
+// True when `shape` scanned along `axis` (in [-rank, rank)) has only known 1s before the axis:
+// then the slices, taken in time order, are the tensor's elements in memory order, exactly as
+// for a scan over axis 0. A batch-first [1, T, F] sequence scanned over axis 1 streams like a
+// [T, 1, F] one over axis 0, which is what hardware (RecurrentLayer) relies on.
+inline bool ScanAxisIsOutermost(const std::optional<Shape>& shape, int64_t axis) {
+  if (!shape) return false;
+  const int64_t rank = static_cast<int64_t>(shape->size());
+  absl::StatusOr<int64_t> a = NormalizeAxis(axis, rank);
+  if (!a.ok()) return false;
+  for (int64_t d = 0; d < *a; ++d) {
+    if ((*shape)[d].value != 1) return false;
+  }
+  return true;
 }
 
 // Scan's attributes with defaults filled in; axes are not yet normalised (that needs ranks).

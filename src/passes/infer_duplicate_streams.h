@@ -10,7 +10,9 @@
 // feed HW nodes; readers that are not HW nodes keep reading the original value. Needs an integer
 // datatype and a known channel (last) dim. In a loop body, a value that is a body output (a
 // state written back) and also read by HW nodes counts the write-back as one more reader: the
-// last copy becomes the body output.
+// last copy becomes the body output. A value returned in several body output slots (the next
+// state that is also the scan output, see remove-body-output-copies) is forked into one copy per
+// slot, even when no layer of the body reads it.
 #ifndef FINNGL_SRC_PASSES_INFER_DUPLICATE_STREAMS_H_
 #define FINNGL_SRC_PASSES_INFER_DUPLICATE_STREAMS_H_
 

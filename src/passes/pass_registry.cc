@@ -50,6 +50,7 @@
 #include "src/passes/quant_act_to_multithreshold.h"
 #include "src/passes/activation_to_multithreshold.h"
 #include "src/passes/trunc_to_multithreshold.h"
+#include "src/passes/remove_body_output_copies.h"
 #include "src/passes/remove_dead_code.h"
 #include "src/passes/remove_identity.h"
 #include "src/passes/round_and_clip_thresholds.h"
@@ -159,6 +160,7 @@ PassRegistry MakeBuiltinRegistry() {
   r.AddPass<HoistScanInputProjectionPass>();
   r.AddPass<SetBatchOnePass>();
   r.AddPass<ScanToRecurrentLayerPass>();
+  r.AddPass<RemoveBodyOutputCopiesPass>();
   r.AddPass<TransposeToFeatureGatherPass>();
   r.AddPass<AbsorbFeaturePermutationPass>();
   r.AddPass<AbsorbChainIntoMultiThresholdPass>();
@@ -214,10 +216,12 @@ PassRegistry MakeBuiltinRegistry() {
                   Once({"give-readable-names"})}});
   r.AddPipeline({"prepare-hw",
                  "batch 1, shape arithmetic folded, the state-independent input projection hoisted "
-                 "out of Scan bodies, feature permutations absorbed into weights and thresholds",
+                 "out of Scan bodies, feature permutations absorbed into weights and thresholds, "
+                 "Identity copies of Scan body outputs dropped",
                  {Once({"infer-types", "set-batch-one"}), SimplifyToFixedPoint(),
                   Once({"hoist-scan-input-projection", "transpose-to-feature-gather",
-                        "absorb-feature-permutation", "remove-dead-code"})}});
+                        "absorb-feature-permutation", "remove-body-output-copies",
+                        "remove-dead-code"})}});
   r.AddPipeline({"convert-to-hw",
                  "integer MatMul/MultiThreshold/Im2Col/MaxPoolNHWC/Add/Sub/Mul/ArgMax to HW ops "
                  "(docs/hw_layers.md), reshapes between them dropped, forks made explicit",

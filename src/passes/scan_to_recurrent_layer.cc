@@ -1,16 +1,29 @@
 #include "src/passes/scan_to_recurrent_layer.h"
 
-#include <algorithm>
-
 #include "src/base/status.h"
+#include "src/ops/scan_layout.h"
 #include "src/passes/rewrite_util.h"
 #include "src/passes/streamline_util.h"
 
 namespace finngl {
 namespace {
 
-bool AllZero(const std::vector<int64_t>& v) {
-  return std::all_of(v.begin(), v.end(), [](int64_t x) { return x == 0; });
+// Hardware streams a sequence in memory order, one step after the other: every scanned axis
+// must be outermost (axis 0, or a batch-first axis behind leading 1s).
+bool ScannedAxesOutermost(const Node& scan) {
+  absl::StatusOr<ScanConfig> c = ScanConfig::Parse(scan);
+  if (!c.ok()) return false;
+  for (int k = 0; k < c->num_scan_inputs; ++k) {
+    const Value* in = scan.input(c->num_states + k);
+    if (!ScanAxisIsOutermost(in->type().shape, c->input_axes[k])) return false;
+  }
+  for (int k = 0; k < c->num_scan_outputs; ++k) {
+    const Value* out = scan.output(c->num_states + k);
+    if (out == nullptr || !ScanAxisIsOutermost(out->type().shape, c->output_axes[k])) {
+      return false;
+    }
+  }
+  return true;
 }
 
 bool Qualifies(const Node& scan) {
@@ -22,8 +35,7 @@ bool Qualifies(const Node& scan) {
   for (const Node* node : body.nodes()) {
     if (node->domain() != kHwDomain) return false;
   }
-  return AllZero(scan.GetInts("scan_input_axes", {})) &&
-         AllZero(scan.GetInts("scan_output_axes", {}));
+  return ScannedAxesOutermost(scan);
 }
 
 }  // namespace

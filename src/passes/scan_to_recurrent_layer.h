@@ -8,8 +8,9 @@
 // Same inputs, outputs and attributes: RecurrentLayer means exactly what Scan means, so the
 // rewrite cannot change a result. Preconditions: every body node is a hardware op (domain
 // finn.custom_op.fpgadataflow) and the body has at least one node; scan inputs and outputs are
-// scanned along axis 0 (the stream order of a [T, N, F] sequence with N = 1). Scans that do not
-// qualify stay as they are and the dataflow partition reports them.
+// scanned forward along an outermost axis: axis 0 (a [T, N, F] sequence with N = 1), or a later
+// axis with only 1s before it (batch-first [1, T, F]), which streams in the same order. Scans
+// that do not qualify stay as they are and the dataflow partition reports them.
 #ifndef FINNGL_SRC_PASSES_SCAN_TO_RECURRENT_LAYER_H_
 #define FINNGL_SRC_PASSES_SCAN_TO_RECURRENT_LAYER_H_
 

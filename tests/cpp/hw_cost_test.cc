@@ -308,6 +308,43 @@ TEST(HwCost, NetworkCriticalPathAndThroughput) {
   EXPECT_DOUBLE_EQ(net->total.lut, sum.lut);
 }
 
+// Two MVAUs in a row over N = 16 vectors: they overlap, so the pipelined latency is one frame of
+// the first plus one vector of the second (c + unit + 2 depth), while FINN's critical path adds
+// both frames; a LabelSelect needs its whole input, so it adds its full cycles either way.
+TEST(HwCost, PipelinedLatencyOverlapsStreamingLayers) {
+  Graph g("g");
+  const DataType u2 = DataType::UInt(2), i2 = DataType::Int(2), i8 = DataType::Int(8);
+  Value* x = NewValue(g, "x", {16, 8}, u2);
+  Value* h = NewValue(g, "h", {16, 8}, i8);
+  Value* y = NewValue(g, "y", {16, 4}, i8);
+  g.AddInput(x);
+  auto mvau = [&](const std::string& name, Value* in, Value* out, int64_t mh, DataType idt) {
+    Value* w = NewInit(g, name + "_W", {8, mh}, std::vector<float>(8 * mh, 1), i2);
+    NewNode(g, "MVAU", name, {in, w}, {out},
+            {{"MW", I(8)}, {"MH", I(mh)}, {"PE", I(2)}, {"SIMD", I(2)},
+             {"inputDataType", S(idt.Name())}, {"weightDataType", S("INT2")},
+             {"accDataType", S("INT8")}, {"outputDataType", S("INT8")}, {"noActivation", I(1)},
+             {"numInputVectors", Is({16})}});
+  };
+  mvau("M0", x, h, 8, u2);
+  mvau("M1", h, y, 4, i8);
+  g.AddOutput(y);
+  absl::StatusOr<NetworkEstimate> net = EstimateNetwork(g);
+  ASSERT_TRUE(net.ok()) << net.status();
+  const LayerEstimate& m0 = net->layers[0];
+  const LayerEstimate& m1 = net->layers[1];
+  EXPECT_EQ(m0.unit_cycles, (8 / 2) * (8 / 2));
+  EXPECT_EQ(m0.cycles, 16 * m0.unit_cycles);
+  EXPECT_EQ(net->critical_path_cycles, m0.latency() + m1.latency());
+  // M1 starts after M0's first vector and ends one of its own vectors after M0's last.
+  EXPECT_EQ(net->pipelined_latency_cycles,
+            std::max(m0.unit_cycles + m0.depth + m1.latency(),
+                     m0.latency() + m1.unit_cycles + m1.depth));
+  EXPECT_LT(net->pipelined_latency_cycles, net->critical_path_cycles);
+  EXPECT_GE(net->pipelined_latency_cycles, net->max_cycles);
+  EXPECT_DOUBLE_EQ(net->PipelinedLatencyNs(4.0), 4.0 * net->pipelined_latency_cycles);
+}
+
 // A RecurrentLayer whose body is h' = Thr(MVAU(h) + x_t): cycles = T x (step critical path + 2)
 // + 8, resources the body's sum plus control, MACs T times.
 TEST(HwCost, RecurrentLayer) {

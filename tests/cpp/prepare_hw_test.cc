@@ -781,27 +781,125 @@ TEST(ScanToRecurrentLayerTest, BodyWithANonHardwareNodeStaysAScan) {
   EXPECT_TRUE(NodesOf(*mixed->graph, "RecurrentLayer").empty());
 }
 
-TEST(ScanToRecurrentLayerTest, ScanAlongAnotherAxisStays) {
+// A recurrence over gs [batch, 6, 4] scanned along axis 1 (batch first), the sequence of states
+// stacked along axis 1 too.
+std::unique_ptr<Model> BatchFirstRecurrence(int batch) {
+  const std::string b = absl::StrCat(batch);
   auto model = ParseModel(absl::StrCat(kHeader, R"(
-  g (float[1, 4] h0, float[1, 6, 4] gs) => (float[1, 4] h_final)
+  g (float[)", b, R"(, 4] h0, float[)", b, R"(, 6, 4] gs) => (float[)", b, R"(, 4] h_final,
+                                                            float[)", b, R"(, 6, 4] hs)
   {
-    h_final = Scan <num_scan_inputs = 1, scan_input_axes = [1],
-        body = b (float[1, 4] h, float[1, 4] g_t) => (float[1, 4] h_out)
+    h_final, hs = Scan <num_scan_inputs = 1, scan_input_axes = [1], scan_output_axes = [1],
+        body = b ()", "float[", b, R"(, 4] h, float[)", b, R"(, 4] g_t) =>
+                 (float[)", b, R"(, 4] h_out, float[)", b, R"(, 4] y_out)
         <float[4, 4] wh = )", List(Ints(16, -2, 2, 33)), R"(,
          float[4, 3] th = )", ThresholdRows(4, 3, -9, 9, 34), R"(> {
           r = MatMul(h, wh)
           s = Add(g_t, r)
           h_out = qonnx.custom_op.general.MultiThreshold <out_dtype = "UINT2", data_layout = "NC">
               (s, th)
+          y_out = Add(g_t, r)
         }> (h0, gs)
   })"));
-  ASSERT_NE(model, nullptr);
+  if (model == nullptr) return nullptr;
   AnnotateRecurrence(*model);
+  return model;
+}
+
+// Regression (Brevitas QuantLSTM exported batch first): with batch 1, [1, T, F] scanned along
+// axis 1 streams in the same order as [T, 1, F] along axis 0, so it is hardware too.
+TEST(ScanToRecurrentLayerTest, BatchFirstScanOverABatchOfOneBecomesARecurrentLayer) {
+  std::unique_ptr<Model> model = BatchFirstRecurrence(1);
+  ASSERT_NE(model, nullptr);
+  std::unique_ptr<Model> hw = Rewritten(*model, kBodyToHw);
+  for (const Node* n : OnlyNode(*hw->graph, "Scan")->subgraphs()[0]->nodes()) {
+    ASSERT_EQ(n->domain(), kHwDomainName) << n->op_type();
+  }
+  std::unique_ptr<Model> after = Rewritten(*hw, {"scan-to-recurrent-layer"});
+  Node* layer = OnlyNode(*after->graph, "RecurrentLayer");
+  ASSERT_NE(layer, nullptr);
+  EXPECT_THAT(layer->GetInts("scan_input_axes", {}), ElementsAre(1));
+  EXPECT_THAT(layer->GetInts("scan_output_axes", {}), ElementsAre(1));
+  EXPECT_THAT(DimsOf(layer->output(1)), ElementsAre(1, 6, 4));
+  ExpectEquivalent(*model, *after, kSamples);
+}
+
+TEST(ScanToRecurrentLayerTest, ScanAlongAnInnerAxisStays) {
+  // Batch 2: the steps interleave in memory, which no stream order reproduces.
+  std::unique_ptr<Model> model = BatchFirstRecurrence(2);
+  ASSERT_NE(model, nullptr);
   std::unique_ptr<Model> hw = Rewritten(*model, kBodyToHw);
   for (const Node* n : OnlyNode(*hw->graph, "Scan")->subgraphs()[0]->nodes()) {
     ASSERT_EQ(n->domain(), kHwDomainName) << n->op_type();
   }
   EXPECT_FALSE(Changed(*hw, {"scan-to-recurrent-layer"}));
+}
+
+// Regression (Brevitas QuantLSTM, whose h is both the state and the output sequence): the body
+// returns the next state once more through an Identity (hoist-scan-scales does that), which has no
+// hardware mapping and kept the loop on the host. remove-body-output-copies returns the value
+// itself twice; convert-to-hw then forks it into one stream per output slot and the loop becomes
+// a RecurrentLayer.
+TEST(RemoveBodyOutputCopiesTest, StateReturnedTwiceBecomesAForkInARecurrentLayer) {
+  std::unique_ptr<Model> model = HwRecurrence("", "Identity(h_out)");
+  ASSERT_NE(model, nullptr);
+  std::unique_ptr<Model> copied = Rewritten(*model, {"remove-body-output-copies"});
+  {
+    const Graph& body = *OnlyNode(*copied->graph, "Scan")->subgraphs().at(0);
+    EXPECT_TRUE(NodesOf(body, "Identity").empty()) << absl::StrJoin(OpTypes(body), ",");
+    ASSERT_EQ(body.outputs().size(), 2u);
+    EXPECT_EQ(body.outputs()[0], body.outputs()[1]);
+    EXPECT_EQ(body.outputs()[0]->name(), "h_out");
+  }
+  ExpectEquivalent(*model, *copied, kSamples);
+  EXPECT_FALSE(Changed(*copied, {"remove-body-output-copies"}));
+
+  std::unique_ptr<Model> after = copied->Clone();
+  PassContext ctx;
+  absl::StatusOr<bool> changed = PassManager().RunPipeline(*after, "convert-to-hw", ctx);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(NodesOf(*after->graph, "Scan").empty());
+  Node* layer = OnlyNode(*after->graph, "RecurrentLayer");
+  ASSERT_NE(layer, nullptr);
+  const Graph& body = *layer->subgraphs().at(0);
+  for (const Node* n : body.nodes()) EXPECT_EQ(n->domain(), kHwDomainName) << n->op_type();
+  // The thresholds' output forks into the two body outputs (the state and the scan output)...
+  ASSERT_EQ(body.outputs().size(), 2u);
+  const Node* fork = body.outputs()[0]->producer();
+  ASSERT_NE(fork, nullptr);
+  EXPECT_EQ(fork->op_type(), "DuplicateStreams");
+  EXPECT_EQ(body.outputs()[1]->producer(), fork);
+  EXPECT_NE(body.outputs()[0], body.outputs()[1]);
+  EXPECT_EQ(fork->GetInt("NumOutputStreams", 0), 2);
+  EXPECT_EQ(fork->input(0)->producer()->op_type(), "Thresholding");
+  // ... and the layer still computes what the Scan computed.
+  ExpectEquivalent(*model, *after, kSamples);
+}
+
+TEST(RemoveBodyOutputCopiesTest, CopiesOtherNodesReadAndMainGraphOutputsStay) {
+  // The copy k is a body output and also read by an Add: it stays.
+  auto read = ParseModel(absl::StrCat(kHeader, R"(
+  g (float[1, 4] h0, float[6, 1, 4] gs) => (float[1, 4] h_final, float[6, 1, 4] ks,
+                                            float[6, 1, 4] zs)
+  {
+    h_final, ks, zs = Scan <num_scan_inputs = 1,
+        body = b (float[1, 4] h, float[1, 4] g_t) =>
+                 (float[1, 4] h_out, float[1, 4] k, float[1, 4] z) {
+          h_out = Add(h, g_t)
+          k = Identity(h_out)
+          z = Add(k, g_t)
+        }> (h0, gs)
+  })"));
+  ASSERT_NE(read, nullptr);
+  EXPECT_FALSE(Changed(*read, {"remove-body-output-copies"}));
+  // A main graph's Identity output is its interface.
+  auto main = ParseModel(absl::StrCat(kHeader, R"(
+  g (float[1, 4] x) => (float[1, 4] y, float[1, 4] z) {
+    y = Relu(x)
+    z = Identity(y)
+  })"));
+  ASSERT_NE(main, nullptr);
+  EXPECT_FALSE(Changed(*main, {"remove-body-output-copies"}));
 }
 
 // ================================================================================ RunFrames

@@ -11,6 +11,7 @@ from conftest import run_finngl
 
 brevitas_nn = pytest.importorskip("brevitas.nn")
 from brevitas.export import export_onnx_qcdq, export_qonnx  # noqa: E402
+from brevitas_models import Unwrap as ExportWrapper  # noqa: E402
 
 BATCH = 16
 
@@ -30,18 +31,6 @@ class SmallQuantCnn(torch.nn.Module):
         x = self.relu(self.conv(self.inp(x)))
         x = self.pool(x.value if hasattr(x, "value") else x)
         return self.out(self.fc(x.flatten(1)))
-
-
-class ExportWrapper(torch.nn.Module):
-    """Exports the plain tensor of the network's QuantTensor output."""
-
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, x):
-        y = self.net(x)
-        return y.value if hasattr(y, "value") else y  # export mode returns plain tensors
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """End to end through `finngl opt --pipeline frontend`, `lower-conv` and `convert-to-hw`:
-Brevitas 2-bit MLP and 4-bit CNN (the models of test_frontend_e2e.py) become graphs in which
+Brevitas 2-bit MLP and 4-bit CNN (brevitas_models.py) become graphs in which
 every node between the input quantizer and the output's float scale is a hardware op
 (finn.custom_op.fpgadataflow, docs/hw_layers.md), and finngl's executor on that graph gives
 Brevitas' quantized outputs exactly: 0 mismatching output integers over N random inputs.
@@ -15,7 +15,7 @@ from conftest import finngl_cli, run_finngl
 
 pytest.importorskip("brevitas.nn")
 from brevitas.export import export_qonnx  # noqa: E402
-from test_frontend_e2e import Cnn, Mlp, Unwrap, calibrated  # noqa: E402
+from brevitas_models import Cnn, Mlp, Unwrap, calibrated  # noqa: E402
 
 N = 256
 HW_DOMAIN = "finn.custom_op.fpgadataflow"

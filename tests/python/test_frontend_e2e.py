@@ -4,8 +4,6 @@ graphs (`finngl check --integer-only`) that give the same quantized outputs as B
 0 mismatching output integers over 1,000 random inputs, and 0 differing predictions on the
 case study's real test windows.
 """
-import sys
-
 import numpy as np
 import onnx
 import pytest
@@ -13,76 +11,11 @@ import torch
 
 from conftest import ROOT, finngl_cli, run_finngl
 
-qnn = pytest.importorskip("brevitas.nn")
+pytest.importorskip("brevitas.nn")
 from brevitas.export import export_qonnx  # noqa: E402
+from brevitas_models import Cnn, Mlp, Unwrap, calibrated  # noqa: E402
 
 N = 1000
-
-
-class Unwrap(torch.nn.Module):
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, x):
-        y = self.net(x)
-        return y.value if hasattr(y, "value") else y
-
-
-class Mlp(torch.nn.Module):
-    def __init__(self, wb=2, ab=2):
-        super().__init__()
-        self.inp = qnn.QuantIdentity(bit_width=8, return_quant_tensor=True)
-        self.fc1 = qnn.QuantLinear(32, 64, bias=True, weight_bit_width=wb)
-        self.bn1 = torch.nn.BatchNorm1d(64)
-        self.r1 = qnn.QuantReLU(bit_width=ab, return_quant_tensor=True)
-        self.fc2 = qnn.QuantLinear(64, 64, bias=True, weight_bit_width=wb)
-        self.bn2 = torch.nn.BatchNorm1d(64)
-        self.r2 = qnn.QuantReLU(bit_width=ab, return_quant_tensor=True)
-        self.fc3 = qnn.QuantLinear(64, 10, bias=False, weight_bit_width=wb)
-        self.out = qnn.QuantIdentity(bit_width=8, return_quant_tensor=True)
-
-    def forward(self, x):
-        x = self.r1(self.bn1(self.fc1(self.inp(x))))
-        x = self.r2(self.bn2(self.fc2(x)))
-        return self.out(self.fc3(x))
-
-
-class Cnn(torch.nn.Module):
-    def __init__(self, wb=4, ab=4):
-        super().__init__()
-        self.inp = qnn.QuantIdentity(bit_width=8, return_quant_tensor=True)
-        self.c1 = qnn.QuantConv2d(3, 16, 3, weight_bit_width=wb, bias=False)
-        self.b1 = torch.nn.BatchNorm2d(16)
-        self.r1 = qnn.QuantReLU(bit_width=ab, return_quant_tensor=True)
-        self.c2 = qnn.QuantConv2d(16, 16, 3, weight_bit_width=wb, bias=False)
-        self.b2 = torch.nn.BatchNorm2d(16)
-        self.r2 = qnn.QuantReLU(bit_width=ab, return_quant_tensor=True)
-        self.pool = torch.nn.MaxPool2d(2)
-        self.c3 = qnn.QuantConv2d(16, 32, 3, weight_bit_width=wb, bias=False)
-        self.b3 = torch.nn.BatchNorm2d(32)
-        self.r3 = qnn.QuantReLU(bit_width=ab, return_quant_tensor=True)
-        self.fc = qnn.QuantLinear(32 * 2 * 2, 10, weight_bit_width=wb, bias=True)
-        self.out = qnn.QuantIdentity(bit_width=8, return_quant_tensor=True)
-
-    def forward(self, x):
-        x = self.r1(self.b1(self.c1(self.inp(x))))
-        x = self.pool(self.r2(self.b2(self.c2(x))))
-        x = self.r3(self.b3(self.c3(x)))
-        return self.out(self.fc(torch.flatten(x, 1)))
-
-
-def calibrated(net, shape):
-    torch.manual_seed(0)
-    net.train()
-    with torch.no_grad():
-        for _ in range(10):
-            net(torch.randn(32, *shape))
-        for m in net.modules():
-            if isinstance(m, (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d)):
-                m.weight.uniform_(-1, 1)  # negative gammas: sign factoring is exercised
-                m.bias.uniform_(-0.5, 0.5)
-    return net.eval()
 
 
 def streamline(model_path, tmp_path, verify=True):

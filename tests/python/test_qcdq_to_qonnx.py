@@ -21,6 +21,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from conftest import ROOT, finngl_cli, make_model, run_finngl, run_ort
+from brevitas_models import Unwrap as ExportWrapper  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "python"))
 
@@ -214,16 +215,6 @@ class Cnn(torch.nn.Module):
 
     def forward(self, x):
         return self.out(self.relu(self.conv(self.inp(x))))
-
-
-class ExportWrapper(torch.nn.Module):
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, x):
-        y = self.net(x)
-        return y.value if hasattr(y, "value") else y
 
 
 def calibrated(net, shape):

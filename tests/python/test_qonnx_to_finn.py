@@ -19,6 +19,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from conftest import finngl_cli, make_model, run_finngl
+from brevitas_models import Unwrap as ExportWrapper  # noqa: E402
 
 QONNX = "qonnx.custom_op.general"
 CONVERT = ["fold-quant-weights", "activation-to-multithreshold", "trunc-to-multithreshold",
@@ -298,16 +299,6 @@ from brevitas.export import export_qonnx  # noqa: E402
 from brevitas.quant import Int32Bias  # noqa: E402
 
 N_SAMPLES = 2048
-
-
-class ExportWrapper(torch.nn.Module):
-    def __init__(self, net):
-        super().__init__()
-        self.net = net
-
-    def forward(self, x):
-        y = self.net(x)
-        return y.value if hasattr(y, "value") else y
 
 
 class Mlp(torch.nn.Module):

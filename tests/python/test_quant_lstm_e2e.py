@@ -19,18 +19,16 @@ from conftest import finngl_cli, run_finngl
 
 pytest.importorskip("brevitas")
 import torch  # noqa: E402
-import brevitas.nn as qnn  # noqa: E402
 from brevitas.export import export_qonnx  # noqa: E402
-from test_quant_lstm_cell import layer_cells, scaling_of, set_thresholds  # noqa: E402
+from brevitas_models import (LSTM_H as H, LSTM_I as I, LSTM_MIXED,  # noqa: E402
+                             lstm_output_scales, make_quant_lstm, to_integers)
 
-N, T, I, H = 1000, 8, 6, 10
+N, T = 1000, 8
 
 SETTINGS = {
     # The mixed-precision LSTM of issue 3: 8-bit weights, 6-bit gate accumulators, 4-bit sigmoid
     # outputs, 6-bit cell and hidden state (io: the LSTM's input and hidden-state quantizer).
-    "mixed_w8_acc6_sigmoid4_state6": dict(
-        weight_bit_width=8, gate_acc_bit_width=6, sigmoid_bit_width=4, tanh_bit_width=6,
-        cell_state_bit_width=6, io_bit_width=6),
+    "mixed_w8_acc6_sigmoid4_state6": LSTM_MIXED,
     # Narrow weights, wide state.
     "w4_state8": dict(weight_bit_width=4, cell_state_bit_width=8, io_bit_width=8),
     "default_8bit": dict(),
@@ -38,49 +36,6 @@ SETTINGS = {
                        tanh_bit_width=5, cell_state_bit_width=7, io_bit_width=7,
                        coupled_input_forget_gates=True),
 }
-
-
-class InputQuantLstm(torch.nn.Module):
-    """QuantIdentity -> QuantLSTM; returns (Y, h_T, c_T) as plain tensors."""
-
-    def __init__(self, **lstm_kwargs):
-        super().__init__()
-        self.inp = qnn.QuantIdentity(bit_width=8, return_quant_tensor=True)
-        self.lstm = qnn.QuantLSTM(I, H, **lstm_kwargs)
-
-    def forward(self, x):
-        y, (h, c) = self.lstm(self.inp(x))
-        return y, h, c
-
-
-def make_net(kwargs, seed):
-    torch.manual_seed(seed)
-    rng = np.random.default_rng(seed)
-    net = InputQuantLstm(**kwargs)
-    with torch.no_grad():  # biases away from the default init's +-1/sqrt(H), larger gate sums
-        for p in net.lstm.parameters():
-            if p.dim() == 1:
-                p.uniform_(-0.8, 0.8)
-        set_thresholds(net.lstm, rng)
-        # The input quantizer gets a non-trivial learned scale too (not the untrained 1/128).
-        scaling = scaling_of(net.inp.act_quant)
-        scaling.value.data.fill_(float(rng.uniform(2.0, 3.0)))
-        scaling.counter = scaling.collect_stats_steps + 1
-    return net.eval(), rng
-
-
-@torch.no_grad()
-def output_scales(net):
-    cell = layer_cells(net.lstm)[0]
-    s_out, s_cell = float(cell.output_quant.scale()), float(cell.cell_state_quant.scale())
-    return s_out, s_out, s_cell  # Y and h_T: the io quantizer; c_T: the cell state quantizer
-
-
-def to_integers(values, scale, who, what):
-    v = np.asarray(values, np.float64) / scale
-    off = np.abs(v - np.round(v)).max()
-    assert off < 1e-3, f"{who} {what} is not on its quantizer's grid (max distance {off})"
-    return np.round(v).astype(np.int64)
 
 
 def run(path, x, tmp_path, tag):
@@ -113,11 +68,11 @@ def op_types(path):
 
 @pytest.mark.parametrize("name", list(SETTINGS))
 def test_quant_lstm_streamlines_to_integer_only_and_matches_brevitas(name, tmp_path):
-    net, rng = make_net(SETTINGS[name], seed=sum(map(ord, name)))
+    net, rng = make_quant_lstm(SETTINGS[name], seed=sum(map(ord, name)))
     x = rng.normal(0, 1.5, (T, N, I)).astype(np.float32)
     with torch.no_grad():
         want = [t.numpy() for t in net(torch.from_numpy(x))]
-    scales = output_scales(net)
+    scales = lstm_output_scales(net)
     want_int = [to_integers(w, s, "Brevitas", k) for w, s, k in zip(want, scales, "Yhc")]
     # Not degenerate: the quantizers round and clamp, the outputs use many levels.
     assert len(np.unique(want_int[0])) >= 16 and len(np.unique(want_int[2])) >= 16
