@@ -65,6 +65,9 @@ def test_estimates_match_the_build_reports(demo):
     layers = [v for k, v in res.items() if k != "total"]
     assert est["clk_ns"] == pytest.approx(6.667)
     assert est["latency_ms"] == pytest.approx(perf["estimated_latency_ns"] * 1e-6)
+    assert est["pipelined_ms"] == pytest.approx(perf["estimated_pipelined_latency_ns"] * 1e-6)
+    # overlapping layers: at least one frame of the slowest layer, at most FINN's sum
+    assert perf["max_cycles"] <= perf["pipelined_latency_cycles"] <= perf["critical_path_cycles"]
     assert est["ii_cycles"] == perf["max_cycles"]
     # the build's own total (per-layer figures are rounded separately, so their sum may exceed
     # it by up to one per layer)
