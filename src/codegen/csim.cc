@@ -63,7 +63,7 @@ std::string SourceFingerprint(const fs::path& dir) {
 // wherever the project is moved (`cd PROJECT && <command>`).
 absl::Status Compile(const fs::path& dir, const CSimOptions& options) {
   const fs::path bin_dir = dir / "csim";
-  std::vector<std::string> sources = {"testbench.cpp", "top.cpp"};
+  std::vector<std::string> sources = {"testbench.cpp", "top_axis.cpp", "top.cpp"};
   std::vector<std::string> layers;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir / "layers", ec)) {

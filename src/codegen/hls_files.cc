@@ -161,6 +161,71 @@ absl::Status EmitLayerFiles(const DataflowPlan& plan, FileMap& files, Printer& p
   return absl::OkStatus();
 }
 
+// The exported IP's top: the dataflow top between AXI-Stream ports with side channels
+// (hlslib/axis.h), so an AXI DMA's receive completes on TLAST at the end of each call.
+void EmitAxisTopFiles(const DataflowPlan& plan, const std::string& top_name, FileMap& files) {
+  const std::string axis_top = AxisTopName(top_name);
+  std::vector<std::string> params;
+  for (const PlannedPort& port : plan.inputs) {
+    params.push_back(absl::StrCat("hls::stream<fgl::AxisBeat<", port.port_width, ">>& ", port.port));
+  }
+  for (const PlannedPort& port : plan.outputs) {
+    params.push_back(absl::StrCat("hls::stream<fgl::AxisBeat<", port.port_width, ">>& ", port.port));
+  }
+  params.push_back("unsigned reps");
+  const std::string signature =
+      absl::StrCat("void ", axis_top, "(", absl::StrJoin(params, ", "), ")");
+
+  Printer h;
+  h.L("// The exported IP's top: ", top_name, " between AXI-Stream ports with TKEEP/TSTRB/TLAST;");
+  h.Line("// TLAST marks the last beat of each output per call (reps frames). Port names, widths and");
+  h.Line("// beats per frame as in top.h.");
+  h.Line(kGeneratedNote);
+  h.Line("#ifndef FINNGL_GEN_TOP_AXIS_H_");
+  h.Line("#define FINNGL_GEN_TOP_AXIS_H_");
+  h.Line();
+  h.Line("#include \"hlslib/axis.h\"");
+  h.Line();
+  h.L(signature, ";");
+  h.Line();
+  h.Line("#endif  // FINNGL_GEN_TOP_AXIS_H_");
+  files["top_axis.h"] = h.str();
+
+  Printer cpp;
+  cpp.L("// ", axis_top, ": the dataflow top ", top_name, " with AXI-Stream side channels.");
+  cpp.Line(kGeneratedNote);
+  cpp.Line("#include \"top_axis.h\"");
+  cpp.Line();
+  cpp.Line("#include \"top.h\"");
+  cpp.Line();
+  {
+    Printer::Block fn(cpp, signature + " {");
+    for (const PlannedPort& port : plan.inputs) cpp.L("#pragma HLS INTERFACE axis port=", port.port);
+    for (const PlannedPort& port : plan.outputs) cpp.L("#pragma HLS INTERFACE axis port=", port.port);
+    cpp.Line("#pragma HLS INTERFACE s_axilite port=reps bundle=control");
+    cpp.Line("#pragma HLS INTERFACE s_axilite port=return bundle=control");
+    cpp.Line("#pragma HLS DATAFLOW");
+    std::vector<std::string> args;
+    for (const auto* ports : {&plan.inputs, &plan.outputs}) {
+      for (const PlannedPort& port : *ports) {
+        cpp.L(StreamType(port.port_width), " ", port.port, "_data(\"", port.port, "_data\");");
+        args.push_back(port.port + "_data");
+      }
+    }
+    args.push_back("reps");
+    for (const PlannedPort& port : plan.inputs) {
+      cpp.L("fgl::StripSideChannels<", port.port_width, ">(", port.port, ", ", port.port,
+            "_data, reps * ", port.beats_per_frame, ");");
+    }
+    cpp.L(top_name, "(", absl::StrJoin(args, ", "), ");");
+    for (const PlannedPort& port : plan.outputs) {
+      cpp.L("fgl::MarkLastBeat<", port.port_width, ">(", port.port, "_data, ", port.port,
+            ", reps * ", port.beats_per_frame, ");");
+    }
+  }
+  files["top_axis.cpp"] = cpp.str();
+}
+
 void EmitTopFiles(const DataflowPlan& plan, const std::string& top_name, const std::string& graph_name,
                   const std::string& prototypes, FileMap& files) {
   std::vector<std::string> params;
@@ -239,14 +304,17 @@ void EmitTopFiles(const DataflowPlan& plan, const std::string& top_name, const s
     PrintDataflowCalls(cpp, plan, "reps");
   }
   files["top.cpp"] = cpp.str();
+  EmitAxisTopFiles(plan, top_name, files);
 }
 
 void EmitTestbench(const DataflowPlan& plan, const std::string& top_name, FileMap& files) {
   Printer p;
-  p.L("// C simulation testbench for ", top_name, ". Usage: csim FRAMES [DIR]");
+  p.L("// C simulation testbench for ", AxisTopName(top_name), " (", top_name,
+      " with AXI-Stream side channels). Usage: csim FRAMES [DIR]");
   p.Line("// Reads each input from DIR/<input>.bin (little-endian int64, FRAMES x frame shape), packs");
   p.Line("// beats (element 0 in the low bits, two's complement), runs the top and writes every output");
-  p.Line("// to DIR/<output>.bin (int64). Exit status 0 on success.");
+  p.Line("// to DIR/<output>.bin (int64). Exit status 0 on success; 1 also when TLAST is not on");
+  p.Line("// exactly the last beat of an output.");
   p.Line(kGeneratedNote);
   p.Line("#include <cstdint>");
   p.Line("#include <cstdio>");
@@ -254,7 +322,7 @@ void EmitTestbench(const DataflowPlan& plan, const std::string& top_name, FileMa
   p.Line("#include <string>");
   p.Line("#include <vector>");
   p.Line();
-  p.Line("#include \"top.h\"");
+  p.Line("#include \"top_axis.h\"");
   p.Line();
   {
     Printer::Block f(p, "static bool ReadInt64s(const std::string& path, std::vector<int64_t>& v) {");
@@ -299,11 +367,11 @@ void EmitTestbench(const DataflowPlan& plan, const std::string& top_name, FileMa
     }
     p.Line("const unsigned frames = static_cast<unsigned>(std::strtoul(argv[1], nullptr, 10));");
     p.Line("const std::string dir = argc > 2 ? argv[2] : \".\";");
-    for (const PlannedPort& port : plan.inputs) {
-      p.L("static hls::stream<ap_uint<", port.port_width, ">> ", port.port, "(\"", port.port, "\");");
-    }
-    for (const PlannedPort& port : plan.outputs) {
-      p.L("static hls::stream<ap_uint<", port.port_width, ">> ", port.port, "(\"", port.port, "\");");
+    for (const auto* ports : {&plan.inputs, &plan.outputs}) {
+      for (const PlannedPort& port : *ports) {
+        p.L("static hls::stream<fgl::AxisBeat<", port.port_width, ">> ", port.port, "(\"",
+            port.port, "\");");
+      }
     }
     for (const PlannedPort& port : plan.inputs) {
       const std::string file = FileSafeName(port.value->name()) + ".bin";
@@ -318,16 +386,20 @@ void EmitTestbench(const DataflowPlan& plan, const std::string& top_name, FileMa
         p.Line("return 1;");
       }
       Printer::Block loop(p, absl::StrCat("for (size_t b = 0; b < data.size() / ", port.fold, "; ++b) {"));
-      p.L("ap_uint<", port.port_width, "> beat = 0;");
-      p.L("for (int e = 0; e < ", port.fold, "; ++e) PutElement(beat, e, ", port.dtype.bit_width(),
-          ", data[b * ", port.fold, " + e]);");
+      p.L("fgl::AxisBeat<", port.port_width, "> beat;");
+      p.Line("beat.data = 0;");
+      p.L("for (int e = 0; e < ", port.fold, "; ++e) PutElement(beat.data, e, ",
+          port.dtype.bit_width(), ", data[b * ", port.fold, " + e]);");
+      p.Line("beat.keep = -1;");
+      p.Line("beat.strb = -1;");
+      p.L("beat.last = b + 1 == data.size() / ", port.fold, ";");
       p.L(port.port, ".write(beat);");
     }
     std::vector<std::string> args;
     for (const PlannedPort& port : plan.inputs) args.push_back(port.port);
     for (const PlannedPort& port : plan.outputs) args.push_back(port.port);
     args.push_back("frames");
-    p.L(top_name, "(", absl::StrJoin(args, ", "), ");");
+    p.L(AxisTopName(top_name), "(", absl::StrJoin(args, ", "), ");");
     p.Line("int status = 0;");
     for (const PlannedPort& port : plan.inputs) {
       Printer::Block b(p, absl::StrCat("if (!", port.port, ".empty()) {"));
@@ -349,9 +421,16 @@ void EmitTestbench(const DataflowPlan& plan, const std::string& top_name, FileMa
       }
       {
         Printer::Block loop(p, absl::StrCat("for (size_t b = 0; b < data.size() / ", port.fold, "; ++b) {"));
-        p.L("const ap_uint<", port.port_width, "> beat = ", port.port, ".read();");
+        p.L("const fgl::AxisBeat<", port.port_width, "> beat = ", port.port, ".read();");
+        {
+          Printer::Block last(p, absl::StrCat("if ((beat.last == 1) != (b + 1 == data.size() / ",
+                                                port.fold, ")) {"));
+          p.L("std::fprintf(stderr, \"output ", port.port,
+              ": TLAST %s on beat %zu\\n\", beat.last == 1 ? \"set\" : \"missing\", b);");
+          p.Line("status = 1;");
+        }
         p.L("for (int e = 0; e < ", port.fold, "; ++e) data[b * ", port.fold,
-            " + e] = GetElement(beat, e, ", port.dtype.bit_width(), ", ",
+            " + e] = GetElement(beat.data, e, ", port.dtype.bit_width(), ", ",
             port.dtype.Signed() ? "true" : "false", ");");
       }
       Printer::Block e(p, absl::StrCat("if (!WriteInt64s(dir + \"/", file, "\", data)) {"));

@@ -33,7 +33,11 @@ bool PlanNeedsAdapter(const DataflowPlan& plan);
 // prototype to `prototypes`.
 absl::Status EmitLayerFiles(const DataflowPlan& plan, FileMap& files, Printer& prototypes);
 
-// top.h / top.cpp / layers.h / testbench.cpp for the top plan.
+// The exported IP's top function: `top_name` wrapped with AXI-Stream side channels (TLAST).
+inline std::string AxisTopName(const std::string& top_name) { return top_name + "_axis"; }
+
+// top.h / top.cpp / top_axis.h / top_axis.cpp / layers.h for the top plan; testbench.cpp drives
+// the AXI-Stream top and checks TLAST.
 void EmitTopFiles(const DataflowPlan& plan, const std::string& top_name, const std::string& graph_name,
                   const std::string& prototypes, FileMap& files);
 void EmitTestbench(const DataflowPlan& plan, const std::string& top_name, FileMap& files);

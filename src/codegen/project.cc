@@ -8,6 +8,7 @@
 #include "nlohmann/json.hpp"
 #include "src/base/status.h"
 #include "src/codegen/dataflow.h"
+#include "src/codegen/hls_files.h"
 #include "src/codegen/hls_types.h"
 #include "src/codegen/scripts.h"
 #include "src/ops/infer.h"
@@ -40,6 +41,7 @@ nlohmann::ordered_json PortJson(const PlannedPort& port) {
 std::string IoJson(const DataflowPlan& plan, const CodegenOptions& options) {
   nlohmann::ordered_json j;
   j["top"] = options.top_name;
+  j["ip_top"] = AxisTopName(options.top_name);  // the exported IP: AXI-Stream with TLAST
   j["inputs"] = nlohmann::ordered_json::array();
   for (const PlannedPort& p : plan.inputs) j["inputs"].push_back(PortJson(p));
   j["outputs"] = nlohmann::ordered_json::array();

@@ -6,7 +6,8 @@
 cd [file dirname [file normalize [info script]]]/..
 set cflags "-std=c++14 -I[pwd]"
 open_project -reset hls_project
-set_top finngl_top
+set_top finngl_top_axis
+add_files top_axis.cpp -cflags $cflags
 add_files top.cpp -cflags $cflags
 add_files layers/MVAU_0.cpp -cflags $cflags
 add_files -tb testbench.cpp -cflags $cflags
