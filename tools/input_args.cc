@@ -1,6 +1,7 @@
 #include "tools/input_args.h"
 
 #include <map>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -68,13 +69,10 @@ absl::StatusOr<std::vector<Tensor>> LoadInputArgs(const std::vector<std::string>
     auto t = ReadNpy(files[name]);
     if (!t.ok()) return Annotate(t.status(), absl::StrCat("input '", name, "': "));
     const Value* declared = exe.model().graph->FindValue(name);
-    // A model built for one frame (leading dimension 1, as hardware graphs are) also takes B
-    // frames along axis 0: RunFrames runs them one at a time, so one frame is what must fit.
-    const auto& shape = declared->type().shape;
-    const bool frames = shape && !shape->empty() && shape->front().known() &&
-                        shape->front().value == 1 &&
-                        t->rank() == static_cast<int64_t>(shape->size()) && t->dim(0) > 1;
-    absl::Status s = CheckInputTensor(*declared, frames ? FrameOf(*t, 0) : *t);
+    // A model built for one frame (a batch dimension of 1, as hardware graphs are) also takes B
+    // frames along that axis: RunFrames runs them one at a time, so one frame is what must fit.
+    const std::optional<int64_t> axis = FrameAxis(declared->type().shape, t->dims());
+    absl::Status s = CheckInputTensor(*declared, axis ? FrameOf(*t, 0, *axis) : *t);
     if (!s.ok()) return Annotate(s, absl::StrCat(model_path, ": ", files[name], ": "));
     inputs.push_back(std::move(t).value());
   }

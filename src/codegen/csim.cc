@@ -20,6 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Frames per run of the simulation binary (see CSimulate): about 70 MB on the case study.
+constexpr int64_t kFramesPerRun = 32;
+
 std::string Quote(const std::string& s) {
   return "'" + absl::StrReplaceAll(s, {{"'", "'\\''"}}) + "'";
 }
@@ -113,8 +116,9 @@ absl::StatusOr<std::map<std::string, Tensor>> CSimulate(const std::string& proje
   std::error_code ec;
   fs::create_directories(bin_dir, ec);
 
-  // Inputs -> int64 files, checking they are values of the port's datatype.
+  // Inputs: each must hold the same number of frames, of values of the port's datatype.
   int64_t frames = -1;
+  std::vector<std::pair<const Tensor*, int64_t>> ins;  // per input port: tensor, frame elements
   for (const auto& port : io["inputs"]) {
     const std::string name = port["name"];
     auto it = inputs.find(name);
@@ -131,7 +135,6 @@ absl::StatusOr<std::map<std::string, Tensor>> CSimulate(const std::string& proje
     }
     frames = t.size() / frame;
     ASSIGN_OR_RETURN(DataType dt, DataType::Parse(port["datatype"].get<std::string>()));
-    std::vector<int64_t> values(t.size());
     for (int64_t i = 0; i < t.size(); ++i) {
       const double v = t.GetDouble(i);
       if (!dt.Allowed(v) || std::nearbyint(v) != v) {
@@ -139,41 +142,66 @@ absl::StatusOr<std::map<std::string, Tensor>> CSimulate(const std::string& proje
                                                        i, " = ", v, " is not a ", dt.Name(),
                                                        " value"));
       }
-      values[i] = t.type() == ElementType::kInt64 ? t.GetInt64(i) : static_cast<int64_t>(v);
     }
-    std::ofstream out(bin_dir / port["file"].get<std::string>(), std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t));
-    if (!out) return absl::InternalError("C simulation: cannot write input files");
+    ins.emplace_back(&t, frame);
   }
   if (frames < 0) frames = 1;
 
   RETURN_IF_ERROR(Compile(dir, options));
-  for (const auto& port : io["outputs"]) fs::remove(bin_dir / port["file"].get<std::string>(), ec);
-  const fs::path log = bin_dir / "run.log";
-  const std::string run = absl::StrCat("cd ", Quote(bin_dir.string()), " && ./csim ", frames,
-                                       " . > ", Quote(log.string()), " 2>&1");
-  if (std::system(run.c_str()) != 0) {
-    return absl::InternalError(
-        absl::StrCat("C simulation of ", project_dir, " failed:\n", Tail(ReadFile(log))));
-  }
-
   std::map<std::string, Tensor> outputs;
   for (const auto& port : io["outputs"]) {
     std::vector<int64_t> dims = {frames};
     for (int64_t d : port["frame_shape"].get<std::vector<int64_t>>()) dims.push_back(d);
-    Tensor t(ElementType::kFloat, dims);
-    const std::string bytes = ReadFile(bin_dir / port["file"].get<std::string>());
-    if (bytes.size() != static_cast<size_t>(t.size()) * sizeof(int64_t)) {
-      return absl::InternalError(absl::StrCat("C simulation: output file ",
-                                              port["file"].get<std::string>(), " has ",
-                                              bytes.size(), " bytes, expected ",
-                                              t.size() * sizeof(int64_t)));
-    }
-    std::vector<int64_t> v(t.size());
-    std::memcpy(v.data(), bytes.data(), bytes.size());
-    for (int64_t i = 0; i < t.size(); ++i) t.SetDouble(i, static_cast<double>(v[i]));
-    outputs[port["name"].get<std::string>()] = std::move(t);
+    outputs[port["name"].get<std::string>()] = Tensor(ElementType::kFloat, dims);
   }
+
+  // The simulated top runs its layers one after the other over all the frames it is given, so
+  // every stream between two layers buffers all of them (about 2.2 MB a frame on the case study):
+  // the binary runs on chunks of frames, bounding its memory by the chunk.
+  int64_t begin = 0;
+  do {  // once even for 0 frames, as the binary was always run
+    const int64_t end = std::min(frames, begin + kFramesPerRun);
+    const int64_t count = end - begin;
+    size_t p = 0;
+    for (const auto& port : io["inputs"]) {
+      const auto& [t, frame] = ins[p++];
+      std::vector<int64_t> values(static_cast<size_t>(count * frame));
+      for (int64_t i = 0; i < count * frame; ++i) {
+        const int64_t k = begin * frame + i;
+        values[i] = t->type() == ElementType::kInt64 ? t->GetInt64(k)
+                                                      : static_cast<int64_t>(t->GetDouble(k));
+      }
+      std::ofstream out(bin_dir / port["file"].get<std::string>(),
+                        std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(values.data()), values.size() * sizeof(int64_t));
+      if (!out) return absl::InternalError("C simulation: cannot write input files");
+    }
+    for (const auto& port : io["outputs"]) fs::remove(bin_dir / port["file"].get<std::string>(), ec);
+    const fs::path log = bin_dir / "run.log";
+    const std::string run = absl::StrCat("cd ", Quote(bin_dir.string()), " && ./csim ", count,
+                                         " . > ", Quote(log.string()), " 2>&1");
+    if (std::system(run.c_str()) != 0) {
+      return absl::InternalError(
+          absl::StrCat("C simulation of ", project_dir, " failed:\n", Tail(ReadFile(log))));
+    }
+    for (const auto& port : io["outputs"]) {
+      Tensor& t = outputs[port["name"].get<std::string>()];
+      const int64_t frame = t.size() / std::max<int64_t>(frames, 1);
+      const std::string bytes = ReadFile(bin_dir / port["file"].get<std::string>());
+      const size_t want = static_cast<size_t>(count * frame) * sizeof(int64_t);
+      if (bytes.size() != want) {
+        return absl::InternalError(absl::StrCat("C simulation: output file ",
+                                                port["file"].get<std::string>(), " has ",
+                                                bytes.size(), " bytes, expected ", want));
+      }
+      std::vector<int64_t> v(count * frame);
+      std::memcpy(v.data(), bytes.data(), bytes.size());
+      for (int64_t i = 0; i < count * frame; ++i) {
+        t.SetDouble(begin * frame + i, static_cast<double>(v[i]));
+      }
+    }
+    begin = end;
+  } while (begin < frames);
   return outputs;
 }
 

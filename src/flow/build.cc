@@ -1,7 +1,9 @@
 #include "src/flow/build.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -39,10 +41,30 @@ namespace {
 namespace fs = std::filesystem;
 using Tensors = std::vector<Tensor>;
 
-// Runs `model` frame by frame on positional inputs.
+// Frames per executor run of a model that accepts a whole batch (a symbolic leading dimension:
+// the float and streamlined models before prepare_hw's set-batch-one). The executor keeps every
+// node output of a run, so one run over all frames held frames x the sum of all intermediate
+// tensors (about 11 MB a frame on the case study: 2.6 GB for 240 frames, 30 GB for its
+// 2,703-frame test split). Chunks bound that by the chunk; a chunk of several frames still runs
+// the model's batch semantics, so frames that interact along axis 0 still differ from the
+// per-frame steps after set-batch-one. 8 frames: about 100 MB on the case study, and within 5%
+// of one run's speed at 240 frames (4: 60 MB, 4% slower still).
+constexpr int64_t kFramesPerRun = 8;
+
+// Runs `model` on positional inputs holding frames along axis 0 (RunInChunks).
 absl::StatusOr<Tensors> Execute(const Model& model, const Tensors& inputs) {
   ASSIGN_OR_RETURN(std::unique_ptr<Executor> exe, Executor::Create(model));
-  return RunFrames(*exe, inputs);
+  return RunInChunks(*exe, inputs, kFramesPerRun);
+}
+
+// Frames [begin, end) of `t` along axis 0.
+Tensor FrameRange(const Tensor& t, int64_t begin, int64_t end) {
+  Dims dims = t.dims();
+  const size_t frame_bytes = t.byte_size() / static_cast<size_t>(dims[0]);
+  dims[0] = end - begin;
+  Tensor out(t.type(), dims);
+  std::memcpy(out.raw(), static_cast<const char*>(t.raw()) + begin * frame_bytes, out.byte_size());
+  return out;
 }
 
 std::vector<std::string> InputNames(const Model& model) {
@@ -184,9 +206,14 @@ class Build {
     ASSIGN_OR_RETURN(inputs_, VerificationInputs(*model_, cfg_));
     ASSIGN_OR_RETURN(original_outputs_, Execute(*model_, inputs_));
     previous_outputs_ = original_outputs_;
+    absl::StatusOr<std::optional<FrameSplit>> split =
+        FindFrames(*model_->graph, InputNames(*model_), inputs_);
+    const int64_t frames = split.ok() && *split ? (*split)->count
+                           : inputs_.empty()    ? 0
+                                                : inputs_[0].dim(0);
     log_ << absl::StrFormat("finngl build: %s -> %s (%s, %.3f ns clock, %d verification frames)\n",
                             model_path, dir_.string(), device_.part, cfg_.clk_period_ns,
-                            inputs_.empty() ? 0 : static_cast<int>(inputs_[0].dim(0)));
+                            static_cast<int>(frames));
     const std::vector<std::pair<std::string, std::function<absl::Status()>>> steps = {
         {"frontend", [&] { return Pipelines({"frontend"}, /*from_float=*/true); }},
         {"lower_conv", [&] { return Pipelines({"lower-conv"}); }},
@@ -391,8 +418,17 @@ class Build {
 
   absl::Status CSim() {
     const std::vector<std::string> in_names = InputNames(*partition_.hw);
+    // The simulation streams frame after frame; frames along another axis (a time-major
+    // sequence's [T, B, F]) are brought to the front, and the outputs' frames back to where
+    // RunFrames stacks them (frame_runner.h).
+    ASSIGN_OR_RETURN(std::optional<FrameSplit> split,
+                     FindFrames(*partition_.hw->graph, in_names, hw_inputs_));
     std::map<std::string, Tensor> ins;
-    for (size_t i = 0; i < in_names.size(); ++i) ins[in_names[i]] = hw_inputs_[i];
+    for (size_t i = 0; i < in_names.size(); ++i) {
+      ins[in_names[i]] = split && split->input_axes[i] != 0
+                             ? FramesFirst(hw_inputs_[i], split->input_axes[i])
+                             : hw_inputs_[i];
+    }
     ASSIGN_OR_RETURN(Tensors want, Execute(*partition_.hw, hw_inputs_));
     const auto start = std::chrono::steady_clock::now();
     ASSIGN_OR_RETURN(auto outs, codegen::CSimulate((dir_ / "project").string(), ins));
@@ -409,7 +445,16 @@ class Build {
       // whole batch-1 tensor, so bring it to the executor's shape (same elements, same order).
       const size_t o = got.size();
       if (o < want.size() && t.size() == want[o].size() && t.dims() != want[o].dims()) {
-        t.Reshape(want[o].dims());
+        const Value* declared = partition_.hw->graph->FindValue(name);
+        const std::optional<int64_t> axis =
+            split && declared != nullptr && declared->type().shape
+                ? split->OutputAxis(ShapeToDims(*declared->type().shape))
+                : std::nullopt;
+        if (axis && *axis != 0) {
+          ASSIGN_OR_RETURN(t, FramesAlong(t, want[o].dims(), *axis));
+        } else {
+          t.Reshape(want[o].dims());
+        }
       }
       got.push_back(std::move(t));
       RETURN_IF_ERROR(WriteNpy(
@@ -420,6 +465,15 @@ class Build {
     final_outs.resize(partition_.hw_outputs.size());
     if (partition_.post) {
       ASSIGN_OR_RETURN(final_outs, Execute(*partition_.post, final_outs));
+    }
+    // Run alone, the host's post graph stacks its frames by its own inputs (a time-major LSTM's
+    // final state [1, 1, H] as [B, 1, H]), the whole model by the model's ([1, B, H]): the same
+    // elements in the same order (the checks compare them in that order); keep the model's shape.
+    for (size_t o = 0; o < final_outs.size() && o < previous_outputs_.size(); ++o) {
+      if (final_outs[o].size() == previous_outputs_[o].size() &&
+          final_outs[o].dims() != previous_outputs_[o].dims()) {
+        final_outs[o].Reshape(previous_outputs_[o].dims());
+      }
     }
     const std::vector<std::string> names = OutputNames(*model_);
     Compare(step_, "streamlined model (host pre -> C simulation -> host post)", names,
@@ -439,7 +493,7 @@ class Build {
       Compare(step_, "verify_expected_output_npy", {names[0]}, {*expected}, {final_outs[0]},
               result_, cfg_.verify_atol, /*blocking=*/false);
     }
-    const int64_t frames = hw_inputs_.empty() ? 0 : hw_inputs_[0].dim(0);
+    const int64_t frames = split ? split->count : hw_inputs_.empty() ? 0 : hw_inputs_[0].dim(0);
     note_ = absl::StrFormat("%d frames, %.0f frames/s in C simulation (incl. compile)", frames,
                             frames / std::max(csim_seconds_, 1e-9));
     return absl::OkStatus();
@@ -468,6 +522,68 @@ class Build {
 };
 
 }  // namespace
+
+absl::StatusOr<std::vector<Tensor>> RunInChunks(Executor& executor,
+                                                const std::vector<Tensor>& inputs,
+                                                int64_t max_frames) {
+  const Graph& g = *executor.model().graph;
+  const std::vector<std::string> names = executor.input_names();
+  // Chunk only a batch the model takes whole: every input declared with a symbolic leading
+  // dimension and given with the same number of frames. A batch-1 model is already run frame
+  // by frame (RunFrames); anything else (fixed batches, shapeless inputs) runs as given.
+  int64_t frames = -1;
+  bool chunk = max_frames > 0 && !inputs.empty() && inputs.size() == names.size();
+  for (size_t i = 0; i < inputs.size() && chunk; ++i) {
+    const Value* declared = g.FindValue(names[i]);
+    const auto* shape = declared != nullptr && declared->type().shape ? &*declared->type().shape
+                                                                      : nullptr;
+    chunk = shape != nullptr && !shape->empty() && !shape->front().known() &&
+            inputs[i].rank() == static_cast<int64_t>(shape->size()) &&
+            (frames < 0 || inputs[i].dim(0) == frames);
+    if (chunk) frames = inputs[i].dim(0);
+  }
+  // Outputs must carry the frames along axis 0 too, or chunks could not be stacked (a Scan's
+  // [T, N, F], a reduction over the batch): such models run on all frames at once.
+  for (const Value* out : g.outputs()) {
+    const auto& shape = out->type().shape;
+    chunk = chunk && shape && !shape->empty() && !shape->front().known();
+  }
+  if (!chunk || frames <= max_frames) return RunFrames(executor, inputs);
+
+  // Each chunk's outputs are copied into place as it finishes, so no chunk outlives the next.
+  std::vector<Tensor> stacked;
+  for (int64_t begin = 0, end = 0; begin < frames; begin = end) {
+    end = std::min(frames, begin + max_frames);
+    // Float products round a one-row batch differently (Eigen's matrix-vector path) from the
+    // same row inside a larger batch: a last chunk of one frame joins the chunk before, so the
+    // float reference stays what one run over all frames computes.
+    if (frames - end == 1) end = frames;
+    std::vector<Tensor> part;
+    for (const Tensor& t : inputs) part.push_back(FrameRange(t, begin, end));
+    ASSIGN_OR_RETURN(std::vector<Tensor> outs, RunFrames(executor, part));
+    if (begin == 0) {
+      for (const Tensor& o : outs) {
+        // A symbolic leading dimension that is not the frames after all.
+        if (o.rank() == 0 || o.dim(0) != end) return RunFrames(executor, inputs);
+        Dims dims = o.dims();
+        dims[0] = frames;
+        stacked.emplace_back(o.type(), dims);
+      }
+    }
+    for (size_t o = 0; o < outs.size(); ++o) {
+      Dims want = stacked[o].dims();
+      want[0] = end - begin;
+      if (outs[o].type() != stacked[o].type() || outs[o].dims() != want) {
+        return absl::InternalError(absl::StrCat("output '", executor.output_names()[o],
+                                                "' changes shape between chunks of frames"));
+      }
+      const size_t frame_bytes = stacked[o].byte_size() / static_cast<size_t>(frames);
+      std::memcpy(static_cast<char*>(stacked[o].raw()) + begin * frame_bytes, outs[o].raw(),
+                  outs[o].byte_size());
+    }
+  }
+  return stacked;
+}
 
 absl::StatusOr<BuildResult> RunBuild(const std::string& model_path, const BuildConfig& config,
                                      const std::string& out_dir, std::ostream& log) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "src/exec/executor.h"
 #include "src/flow/build_config.h"
 
 namespace finngl::flow {
@@ -56,6 +57,16 @@ struct BuildResult {
 // result (verified = false), not as errors.
 absl::StatusOr<BuildResult> RunBuild(const std::string& model_path, const BuildConfig& config,
                                      const std::string& out_dir, std::ostream& log);
+
+// How the build executes a model on verification frames (inputs holding frames along axis 0):
+// a model that takes a whole batch (every input's leading dimension symbolic) runs on at most
+// `max_frames` frames at a time and the outputs are concatenated along axis 0, so the
+// executor's kept node outputs are those of one chunk, not of every frame; batch-1 models run
+// frame by frame (RunFrames). A model whose outputs do not carry the frames along axis 0 runs
+// on all frames at once.
+absl::StatusOr<std::vector<Tensor>> RunInChunks(Executor& executor,
+                                                const std::vector<Tensor>& inputs,
+                                                int64_t max_frames);
 
 }  // namespace finngl::flow
 

@@ -1,12 +1,16 @@
 #include "src/passes/hoist_scan_input_projection.h"
 
+#include <algorithm>
+#include <compare>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "src/base/status.h"
+#include "src/ops/scan_layout.h"
 #include "src/ops/threshold_layout.h"
 #include "src/passes/rewrite_util.h"
 
@@ -30,26 +34,38 @@ std::optional<int64_t> RankOf(const Value* v) {
 }
 
 // Whether `node`, fed the stacked sequence for the inputs in `sequence`, computes the stacked
-// per-step results. Constant operands must broadcast from the right without reaching the new
-// leading axis (rank no larger than the per-step data's).
-bool AppliesSliceBySlice(const Node& node, const std::set<const Value*>& sequence) {
+// per-step results. The sequence is scanned along `axis` with only 1s before it, so a per-step
+// value's first `axis` dims are 1s and the stacked one has the step axis in their place behind
+// them. A constant operand must broadcast from the right without reaching the step axis: it may
+// not have more dims than the per-step data, and those of its dims that line up with the per-step
+// leading 1s must be 1 too (in the stacked value they line up with the step axis or a 1 before it).
+bool AppliesSliceBySlice(const Node& node, const std::set<const Value*>& sequence, int64_t axis) {
   if (!node.subgraphs().empty() || node.num_outputs() != 1) return false;
   const std::string& op = node.op_type();
   const Value* x = node.input(0);
   const std::optional<int64_t> x_rank = RankOf(x);
   if (!x_rank) return false;
+  auto fits = [&](const Value* in, int64_t slice_rank) {
+    const std::optional<int64_t> r = RankOf(in);
+    if (!r || *r > slice_rank) return false;
+    for (int64_t i = 0; i < *r; ++i) {
+      const Dim& d = (*in->type().shape)[i];
+      if (slice_rank - *r + i < axis && !(d.known() && d.value == 1)) return false;
+    }
+    return true;
+  };
   auto constants_fit = [&](int first) {
     for (int i = first; i < node.num_inputs(); ++i) {
       const Value* in = node.input(i);
       if (in == nullptr || sequence.count(in)) continue;
-      const std::optional<int64_t> r = RankOf(in);
-      if (!r || *r > *x_rank) return false;
+      if (!fits(in, *x_rank)) return false;
     }
     return true;
   };
   if (node.domain() == kQonnxDomain) {
     if (op == "MultiThreshold") {
-      return *x_rank == 2 &&
+      // Hoisted as "NWC" over [T, N, C] or [1, T, C]: the channel axis stays the last one.
+      return *x_rank == 2 && axis <= 1 &&
              ThresholdChannelAxis(node.GetString("data_layout", ""), *x_rank) == 1 &&
              !sequence.count(node.input(1));
     }
@@ -63,8 +79,10 @@ bool AppliesSliceBySlice(const Node& node, const std::set<const Value*>& sequenc
   }
   if (!node.domain().empty()) return false;
   if (op == "MatMul") {
+    // The contracted (last) per-step axis must not be one of the leading 1s.
     const std::optional<int64_t> w_rank = RankOf(node.input(1));
-    return sequence.count(x) && !sequence.count(node.input(1)) && w_rank && *w_rank == 2;
+    return sequence.count(x) && !sequence.count(node.input(1)) && w_rank && *w_rank == 2 &&
+           *x_rank > axis;
   }
   if (IsUnaryElementwise(op)) {
     for (int i = 1; i < node.num_inputs(); ++i) {
@@ -81,8 +99,7 @@ bool AppliesSliceBySlice(const Node& node, const std::set<const Value*>& sequenc
     const Value* seq = sequence.count(a) ? a : b;
     const Value* other = seq == a ? b : a;
     const std::optional<int64_t> rs = RankOf(seq);
-    const std::optional<int64_t> ro = RankOf(other);
-    return rs && ro && *ro <= *rs;
+    return rs && fits(other, *rs);
   }
   return false;
 }
@@ -118,6 +135,13 @@ absl::StatusOr<Value*> OuterValueFor(Graph& outer, Value* v,
                                           v->name(), "'"));
 }
 
+// How a sequence-derived body value is scanned: direction and the (normalised) outermost axis.
+struct Scanned {
+  int64_t direction = 0;
+  int64_t axis = 0;
+  auto operator<=>(const Scanned&) const = default;
+};
+
 absl::StatusOr<bool> HoistFromScan(Graph& graph, Node* scan) {
   if (scan->subgraphs().size() != 1) return false;
   Graph& body = *scan->subgraphs()[0];
@@ -131,33 +155,43 @@ absl::StatusOr<bool> HoistFromScan(Graph& graph, Node* scan) {
   axes.resize(num_scan_inputs, 0);
   directions.resize(num_scan_inputs, 0);
 
-  // Sequence-derived values and their scan direction.
-  std::map<const Value*, int64_t> direction_of;
+  // Sequence-derived values and how they are scanned. Only outermost axes qualify (axis 0, or a
+  // batch-first axis behind 1s): the stacked result of a hoisted op then has the same layout.
+  std::map<const Value*, Scanned> scanned_as;
   for (int j = 0; j < num_scan_inputs; ++j) {
-    if (axes[j] == 0) direction_of[body.inputs()[num_states + j]] = directions[j];
+    const Value* outer = scan->input(num_states + j);
+    if (outer == nullptr) continue;
+    int64_t axis = axes[j];
+    if (axis != 0) {
+      const std::optional<int64_t> rank = RankOf(outer);
+      if (!rank || !ScanAxisIsOutermost(outer->type().shape, axis)) continue;
+      axis = *NormalizeAxis(axis, *rank);
+    }
+    scanned_as[body.inputs()[num_states + j]] = {directions[j], axis};
   }
   ASSIGN_OR_RETURN(std::vector<Node*> order, body.TopologicalOrder());
   std::vector<Node*> hoisted;
   std::set<const Node*> hoisted_set;
   for (Node* node : order) {
     std::set<const Value*> sequence;
-    std::set<int64_t> dirs;
+    std::set<Scanned> how;
     bool ok = true;
     for (Value* in : node->inputs()) {
       if (in == nullptr) continue;
-      auto it = direction_of.find(in);
-      if (it != direction_of.end()) {
+      auto it = scanned_as.find(in);
+      if (it != scanned_as.end()) {
         sequence.insert(in);
-        dirs.insert(it->second);
+        how.insert(it->second);
       } else if (ConstantData(in) == nullptr) {
         ok = false;
       }
     }
-    if (!ok || sequence.empty() || dirs.size() != 1) continue;
-    if (!AppliesSliceBySlice(*node, sequence)) continue;
+    // Sequences scanned differently (direction or axis) do not line up step for step.
+    if (!ok || sequence.empty() || how.size() != 1) continue;
+    if (!AppliesSliceBySlice(*node, sequence, how.begin()->axis)) continue;
     hoisted.push_back(node);
     hoisted_set.insert(node);
-    for (Value* out : node->outputs()) direction_of[out] = *dirs.begin();
+    for (Value* out : node->outputs()) scanned_as[out] = *how.begin();
   }
   if (hoisted.empty()) return false;
 
@@ -207,8 +241,8 @@ absl::StatusOr<bool> HoistFromScan(Graph& graph, Node* scan) {
       // Hoisted readers of v keep reading v until they are removed below.
       body_inputs.push_back(slice);
       scan_inputs.push_back(outer_of.at(v));
-      axes.push_back(0);
-      directions.push_back(direction_of.at(v));
+      axes.push_back(scanned_as.at(v).axis);
+      directions.push_back(scanned_as.at(v).direction);
     }
   }
   // ReplaceAllUsesWith also redirected hoisted readers; they are removed now, last first.
@@ -241,7 +275,10 @@ absl::StatusOr<bool> HoistFromScan(Graph& graph, Node* scan) {
   for (Value* v : dropped) RETURN_IF_ERROR(body.RemoveValue(v));
   SetInputs(scan, kept_scan);
   scan->SetAttr("num_scan_inputs", Attribute::Int(static_cast<int64_t>(kept_axes.size())));
-  if (scan->has_attr("scan_input_axes")) scan->SetAttr("scan_input_axes", Attribute::Ints(kept_axes));
+  if (scan->has_attr("scan_input_axes") ||
+      std::any_of(kept_axes.begin(), kept_axes.end(), [](int64_t a) { return a != 0; })) {
+    scan->SetAttr("scan_input_axes", Attribute::Ints(kept_axes));
+  }
   if (scan->has_attr("scan_input_directions") ||
       std::any_of(kept_dirs.begin(), kept_dirs.end(), [](int64_t d) { return d != 0; })) {
     scan->SetAttr("scan_input_directions", Attribute::Ints(kept_dirs));

@@ -12,12 +12,15 @@
 //            Scan(h0, c0, as)   body(h, c, a_t):  g = Add(a_t, MatMul(h, Wh)) ...
 //
 // A body node is hoisted when every input is a constant, an outer-scope value or a value derived
-// from scan inputs only, all of its sequence inputs are scanned in the same direction along axis
-// 0, and the op is applied slice by slice when given the stacked sequence: MatMul by a constant
-// matrix, elementwise ops whose constant operands broadcast from the right without reaching the
-// new leading axis, and MultiThreshold on [N, C] slices (hoisted with data_layout "NWC" so its
-// channel axis stays the last one). Values the remaining body still reads become new scan inputs;
-// scan inputs the body no longer reads are dropped. Integer-annotated results are identical
+// from scan inputs only, all of its sequence inputs are scanned in the same direction along the
+// same outermost axis (axis 0 of [T, N, F], or axis 1 of a batch-first [1, T, F] sequence, see
+// ScanAxisIsOutermost), and the op is applied slice by slice when given the stacked sequence:
+// MatMul by a constant matrix, elementwise ops whose constant operands broadcast from the right
+// without reaching the step axis, and MultiThreshold on [N, C] or [1, C] slices (hoisted with
+// data_layout "NWC" over [T, N, C] or [1, T, C] so its channel axis stays the last one). Values
+// the remaining body still reads become new scan inputs, scanned like the sequence they come from
+// ([1, T, 4H] along axis 1 for a batch-first LSTM); scan inputs the body no longer reads are
+// dropped. Integer-annotated results are identical
 // (exact arithmetic); a float MatMul over a stacked sequence may round differently from T
 // separate ones, so the flow runs this pass after streamlining.
 #ifndef FINNGL_SRC_PASSES_HOIST_SCAN_INPUT_PROJECTION_H_

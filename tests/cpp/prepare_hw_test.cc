@@ -31,6 +31,7 @@ namespace {
 using testing::ExpectEquivalent;
 using testing::OpTypes;
 using testing::ParseModel;
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
@@ -426,17 +427,153 @@ TEST(HoistScanInputProjectionTest, LeavesStateReadersAndNonConstantWeightsInTheL
               ElementsAre("MatMul", "MatMul", "Add"));
 }
 
-TEST(HoistScanInputProjectionTest, InputsScannedInOppositeDirectionsAreNotCombined) {
-  auto model = ParseModel(absl::StrCat(kHeader, R"(
-  g (float[1, 2] h0, float[4, 1, 2] xs, float[4, 1, 2] zs) => (float[1, 2] h_final)
+// h += x_t - z_t over two scanned inputs; `scan_attribute` says how the two are scanned.
+std::string TwoScannedInputsModel(const std::string& zs_shape, const std::string& scan_attribute) {
+  return absl::StrCat(kHeader, R"(
+  g (float[1, 2] h0, float[4, 1, 2] xs, float)", zs_shape, R"( zs) => (float[1, 2] h_final)
   {
-    h_final = Scan <num_scan_inputs = 2, scan_input_directions = [0, 1],
+    h_final = Scan <num_scan_inputs = 2, )", scan_attribute, R"(,
         body = b (float[1, 2] h, float[1, 2] x_t, float[1, 2] z_t) => (float[1, 2] h_out)
         {
           d = Sub(x_t, z_t)
           h_out = Add(h, d)
         }> (h0, xs, zs)
-  })"));
+  })");
+}
+
+TEST(HoistScanInputProjectionTest, InputsScannedInOppositeDirectionsAreNotCombined) {
+  auto model =
+      ParseModel(TwoScannedInputsModel("[4, 1, 2]", "scan_input_directions = [0, 1]"));
+  ASSERT_NE(model, nullptr);
+  std::unique_ptr<Model> after = Rewritten(*model, {"hoist-scan-input-projection"}, false);
+  EXPECT_THAT(OpTypes(*OnlyNode(*after->graph, "Scan")->subgraphs()[0]), ElementsAre("Sub", "Add"));
+}
+
+// GateModel's recurrence exported batch-first (as Brevitas' QuantLSTM with batch_first=True):
+// xs is [1, 5, 3] scanned along axis 1 and the outputs sequence hs [1, 5, 4] along axis 1.
+std::unique_ptr<Model> BatchFirstGateModel(const std::string& directions = "") {
+  std::string text = GateModel(directions);
+  auto replace = [&](const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    if (at != std::string::npos) text.replace(at, from.size(), to);
+  };
+  replace("float[5, 1, 3] xs", "float[1, 5, 3] xs");
+  replace("float[5, 1, 4] hs", "float[1, 5, 4] hs");
+  replace("num_scan_inputs = 1,", "num_scan_inputs = 1, scan_input_axes = [1], scan_output_axes = [1],");
+  auto model = ParseModel(text);
+  if (model == nullptr) return nullptr;
+  Annotate(*model, {{"h0", DataType::UInt(2)}, {"xs", DataType::Int(4)}});
+  return model;
+}
+
+TEST(HoistScanInputProjectionTest, BatchFirstSequenceScannedAlongAxis1) {
+  std::unique_ptr<Model> model = BatchFirstGateModel();
+  ASSERT_NE(model, nullptr);
+  std::unique_ptr<Model> after = Rewritten(*model, {"hoist-scan-input-projection", "infer-types"});
+  const Graph& g = *after->graph;
+  // Outside, over the whole [1, 5, 3] sequence: quantizer, projection, bias; then the loop.
+  EXPECT_THAT(OpTypes(g), ElementsAre("MultiThreshold", "MatMul", "Add", "Scan"));
+  Node* mt = OnlyNode(g, "MultiThreshold");
+  ASSERT_NE(mt, nullptr);
+  EXPECT_EQ(mt->input(0)->name(), "xs");
+  EXPECT_EQ(mt->GetString("data_layout", ""), "NWC");  // channels stay last in [1, T, C]
+  EXPECT_THAT(DimsOf(mt->output(0)), ElementsAre(1, 5, 3));
+  Node* mm = OnlyNode(g, "MatMul");
+  ASSERT_NE(mm, nullptr);
+  EXPECT_EQ(mm->input(0), mt->output(0));
+  EXPECT_THAT(DimsOf(mm->output(0)), ElementsAre(1, 5, 4));
+  Node* bias = OnlyNode(g, "Add");
+  ASSERT_NE(bias, nullptr);
+  EXPECT_THAT(DimsOf(bias->output(0)), ElementsAre(1, 5, 4));
+  Node* scan = OnlyNode(g, "Scan");
+  ASSERT_NE(scan, nullptr);
+  // The projected [1, T, 4] sequence is scanned like xs was: along axis 1.
+  ASSERT_EQ(scan->num_inputs(), 2);
+  EXPECT_EQ(scan->input(1), bias->output(0));
+  EXPECT_THAT(scan->GetInts("scan_input_axes", {}), ElementsAre(1));
+  EXPECT_THAT(scan->GetInts("scan_output_axes", {}), ElementsAre(1));
+  const Graph& body = *scan->subgraphs().at(0);
+  EXPECT_THAT(OpTypes(body), UnorderedElementsAre("MatMul", "Add", "MultiThreshold", "Identity"));
+  EXPECT_EQ(OnlyNode(body, "MatMul")->input(0), body.inputs()[0]);  // W_h h_{t-1} stays
+  ASSERT_EQ(body.inputs().size(), 2u);
+  EXPECT_THAT(DimsOf(body.inputs()[1]), ElementsAre(1, 4));
+  ExpectEquivalent(*model, *after, kSamples);
+  EXPECT_FALSE(Changed(*after, {"hoist-scan-input-projection"}));
+}
+
+TEST(HoistScanInputProjectionTest, BatchFirstReverseScanAndNegativeAxis) {
+  // axis -2 of [1, 5, 3] is axis 1; the new scan input keeps the direction.
+  std::unique_ptr<Model> model = BatchFirstGateModel("scan_input_directions = [1],");
+  ASSERT_NE(model, nullptr);
+  Node* original = OnlyNode(*model->graph, "Scan");
+  ASSERT_NE(original, nullptr);
+  original->SetAttr("scan_input_axes", Attribute::Ints({-2}));
+  std::unique_ptr<Model> after = Rewritten(*model, {"hoist-scan-input-projection", "infer-types"});
+  Node* scan = OnlyNode(*after->graph, "Scan");
+  ASSERT_NE(scan, nullptr);
+  EXPECT_EQ(scan->input(1)->producer()->op_type(), "Add");
+  EXPECT_THAT(scan->GetInts("scan_input_axes", {}), ElementsAre(1));
+  EXPECT_THAT(scan->GetInts("scan_input_directions", {}), ElementsAre(1));
+  ExpectEquivalent(*model, *after, kSamples);
+}
+
+TEST(HoistScanInputProjectionTest, InnerScanAxisIsLeftAlone) {
+  // [2, 5, 3] along axis 1: two sequences side by side, the slices [2, 3] are not in memory order
+  // (hardware cannot stream it either); nothing moves.
+  std::string text = GateModel();
+  for (auto [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"float[1, 4] h0", "float[2, 4] h0"},
+           {"float[1, 4] h_final", "float[2, 4] h_final"},
+           {"float[5, 1, 3] xs", "float[2, 5, 3] xs"},
+           {"float[5, 1, 4] hs", "float[2, 5, 4] hs"},
+           {"num_scan_inputs = 1,",
+            "num_scan_inputs = 1, scan_input_axes = [1], scan_output_axes = [1],"},
+           {"float[1, 4] h, float[1, 3] x_t", "float[2, 4] h, float[2, 3] x_t"},
+           {"float[1, 4] h_out, float[1, 4] y_out", "float[2, 4] h_out, float[2, 4] y_out"}}) {
+    const size_t at = text.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    text.replace(at, from.size(), to);
+  }
+  auto model = ParseModel(text);
+  ASSERT_NE(model, nullptr);
+  std::unique_ptr<Model> after = Rewritten(*model, {"hoist-scan-input-projection"}, false);
+  EXPECT_THAT(OpTypes(*after->graph), ElementsAre("Scan"));
+}
+
+// x_t + c with c [2, 3]: per step [1, 3] + [2, 3] is [2, 3], fine for a time-major [5, 1, 3]
+// sequence ([5, 1, 3] + c stacks the steps along axis 0) but not for a batch-first [1, 5, 3] one,
+// where c's 2 would meet the step axis.
+std::string BroadcastIntoStateModel(bool batch_first) {
+  return absl::StrCat(kHeader, R"(
+  g (float[2, 3] h0, float)", batch_first ? "[1, 5, 3]" : "[5, 1, 3]", R"( xs) => (float[2, 3] h_final)
+  <float[2, 3] c = {1, -2, 3, 0, 2, -1}> {
+    h_final = Scan <num_scan_inputs = 1, scan_input_axes = [)", batch_first ? 1 : 0, R"(],
+        body = b (float[2, 3] h, float[1, 3] x_t) => (float[2, 3] h_out) {
+          y = Add(x_t, c)
+          h_out = Add(h, y)
+        }> (h0, xs)
+  })");
+}
+
+TEST(HoistScanInputProjectionTest, BatchFirstConstantsMayNotReachTheStepAxis) {
+  auto time_major = ParseModel(BroadcastIntoStateModel(false));
+  auto batch_first = ParseModel(BroadcastIntoStateModel(true));
+  ASSERT_TRUE(time_major != nullptr && batch_first != nullptr);
+  Annotate(*time_major, {{"h0", DataType::Int(4)}, {"xs", DataType::Int(4)}});
+  std::unique_ptr<Model> hoisted =
+      Rewritten(*time_major, {"hoist-scan-input-projection", "infer-types"});
+  EXPECT_THAT(OpTypes(*hoisted->graph), ElementsAre("Add", "Scan"));
+  EXPECT_THAT(DimsOf(OnlyNode(*hoisted->graph, "Add")->output(0)), ElementsAre(5, 2, 3));
+  ExpectEquivalent(*time_major, *hoisted, kSamples);
+  std::unique_ptr<Model> kept = Rewritten(*batch_first, {"hoist-scan-input-projection"}, false);
+  EXPECT_THAT(OpTypes(*OnlyNode(*kept->graph, "Scan")->subgraphs()[0]), ElementsAre("Add", "Add"));
+}
+
+TEST(HoistScanInputProjectionTest, InputsScannedAlongDifferentAxesAreNotCombined) {
+  // Both slices are [1, 2], but xs steps along axis 0 and zs along axis 1: x - z over the stacked
+  // sequences would broadcast [4, 1, 2] against [1, 4, 2].
+  auto model = ParseModel(TwoScannedInputsModel("[1, 4, 2]", "scan_input_axes = [0, 1]"));
   ASSERT_NE(model, nullptr);
   std::unique_ptr<Model> after = Rewritten(*model, {"hoist-scan-input-projection"}, false);
   EXPECT_THAT(OpTypes(*OnlyNode(*after->graph, "Scan")->subgraphs()[0]), ElementsAre("Sub", "Add"));
@@ -970,6 +1107,151 @@ TEST(RunFramesTest, OutputWithoutABatchAxisIsAnErrorNamingIt) {
       RunFrames(**exe, {Tensor::FromVector<float>({2, 3}, {1, 2, 3, 4, 5, 6})});
   ASSERT_FALSE(got.ok());
   EXPECT_THAT(std::string(got.status().message()), HasSubstr("'flat'"));
+}
+
+// A time-major recurrence (ONNX LSTM / Brevitas QuantLSTM with batch_first=False): xs [4, N, 3],
+// the final state h_final [N, 2], the output sequence ys [4, N, 2] and the final state as ONNX
+// LSTM returns it, h_last [1, N, 2]. `with_h0`: the initial state is an input [N, 2] (else zeros).
+std::string TimeMajorRnnModel(const std::string& n, bool with_h0) {
+  const std::string h0 = with_h0 ? absl::StrCat("float[", n, ", 2] h0, ") : "";
+  return absl::StrCat(kHeader, R"(
+  g ()", h0, "float[4, ", n, R"(, 3] xs) => (float[)", n, R"(, 2] h_final, float[4, )", n,
+                      R"(, 2] ys, float[1, )", n, R"(, 2] h_last)
+  <float[3, 2] wx = )", List(Ints(6, -3, 3, 81)), R"(, float[2, 2] wh = {1, -1, 0, 1},
+   int64[1] zero_axis = {0})", with_h0 ? "" : ", float[1, 2] h0 = {0, 0}", R"(> {
+    h_final, ys = Scan <num_scan_inputs = 1,
+        body = b (float[)", n, R"(, 2] h, float[)", n, R"(, 3] x_t) => (float[)", n,
+                      R"(, 2] h_out, float[)", n, R"(, 2] y_out) {
+          a = MatMul(x_t, wx)
+          r = MatMul(h, wh)
+          h_out = Add(a, r)
+          y_out = Identity(h_out)
+        }> (h0, xs)
+    h_last = Unsqueeze(h_final, zero_axis)
+  })");
+}
+
+TEST(RunFramesTest, TimeMajorSequencesSplitAlongAxis1) {
+  // Only xs is given: its frames lie along axis 1, so the outputs stack there where they have a
+  // 1 (ys [4, 1, 2] -> [4, B, 2], h_last [1, 1, 2] -> [1, B, 2]), else along their first 1
+  // (h_final [1, 2] -> [B, 2]): exactly the batched model's outputs.
+  auto batched = ParseModel(TimeMajorRnnModel("N", true));
+  auto single = ParseModel(TimeMajorRnnModel("1", false));
+  ASSERT_TRUE(batched != nullptr && single != nullptr);
+  auto reference = Executor::Create(*batched);
+  auto frames = Executor::Create(*single);
+  ASSERT_TRUE(reference.ok() && frames.ok());
+  constexpr int kB = 3;
+  std::vector<int> x = Ints(4 * kB * 3, -4, 4, 82);
+  const Tensor xs = Tensor::FromVector<float>({4, kB, 3}, std::vector<float>(x.begin(), x.end()));
+  EXPECT_FALSE((*frames)->Run(std::vector<Tensor>{xs}).ok());
+  absl::StatusOr<std::vector<Tensor>> got = RunFrames(**frames, {xs});
+  ASSERT_TRUE(got.ok()) << got.status();
+  absl::StatusOr<std::vector<Tensor>> want =
+      (*reference)->Run(std::vector<Tensor>{
+          Tensor::FromVector<float>({kB, 2}, std::vector<float>(kB * 2, 0)), xs});
+  ASSERT_TRUE(want.ok()) << want.status();
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_THAT((*got)[0].dims(), ElementsAre(kB, 2));
+  EXPECT_THAT((*got)[1].dims(), ElementsAre(4, kB, 2));
+  EXPECT_THAT((*got)[2].dims(), ElementsAre(1, kB, 2));
+  for (size_t i = 0; i < got->size(); ++i) {
+    EXPECT_TRUE((*got)[i].SameContents((*want)[i]))
+        << i << ": " << (*got)[i].DebugString() << " vs " << (*want)[i].DebugString();
+  }
+}
+
+TEST(RunFramesTest, InputsSplitAlongDifferentAxes) {
+  // h0 [B, 2] holds its frames along axis 0, xs [4, B, 3] along axis 1: each input is split
+  // along its own axis. With no common input axis every output stacks along its first 1, so
+  // h_last's frames [1, 1, 2] become [B, 1, 2] (the batched model's [1, B, 2] has the same
+  // elements in the same order).
+  auto batched = ParseModel(TimeMajorRnnModel("N", true));
+  auto single = ParseModel(TimeMajorRnnModel("1", true));
+  ASSERT_TRUE(batched != nullptr && single != nullptr);
+  auto reference = Executor::Create(*batched);
+  auto frames = Executor::Create(*single);
+  ASSERT_TRUE(reference.ok() && frames.ok());
+  std::vector<int> x = Ints(4 * 2 * 3, -4, 4, 83);
+  const std::vector<Tensor> inputs = {
+      Tensor::FromVector<float>({2, 2}, {1, -2, 0, 3}),
+      Tensor::FromVector<float>({4, 2, 3}, std::vector<float>(x.begin(), x.end()))};
+  absl::StatusOr<std::vector<Tensor>> got = RunFrames(**frames, inputs);
+  ASSERT_TRUE(got.ok()) << got.status();
+  absl::StatusOr<std::vector<Tensor>> want = (*reference)->Run(inputs);
+  ASSERT_TRUE(want.ok()) << want.status();
+  EXPECT_TRUE((*got)[0].SameContents((*want)[0]));
+  EXPECT_TRUE((*got)[1].SameContents((*want)[1]));
+  EXPECT_THAT((*got)[2].dims(), ElementsAre(2, 1, 2));
+  EXPECT_EQ((*got)[2].ToDoubles(), (*want)[2].ToDoubles());
+}
+
+TEST(RunFramesTest, FrameAxisIsTheOneDeclared1GivenAsB) {
+  auto shape = [](std::vector<int64_t> dims) {
+    Shape s;
+    for (int64_t d : dims) s.push_back(Dim{d, ""});
+    return std::optional<Shape>(s);
+  };
+  EXPECT_EQ(FrameAxis(shape({1, 3}), {5, 3}), 0);
+  EXPECT_EQ(FrameAxis(shape({4, 1, 3}), {4, 5, 3}), 1);  // time-major sequence
+  EXPECT_EQ(FrameAxis(shape({1, 4, 3}), {5, 4, 3}), 0);  // batch-first sequence
+  EXPECT_EQ(FrameAxis(shape({1, -1, 1}), {5, 7, 1}), 0);  // symbolic dims take any size
+  EXPECT_EQ(FrameAxis(shape({1, 3}), {1, 3}), std::nullopt);     // one frame
+  EXPECT_EQ(FrameAxis(shape({-1, 3}), {5, 3}), std::nullopt);    // the model takes the batch
+  EXPECT_EQ(FrameAxis(shape({1, 3}), {5, 4}), std::nullopt);     // another known dim differs
+  EXPECT_EQ(FrameAxis(shape({4, 1, 3}), {5, 5, 3}), std::nullopt);
+  EXPECT_EQ(FrameAxis(shape({1, 1, 3}), {5, 5, 3}), std::nullopt);  // two candidates: neither
+  EXPECT_EQ(FrameAxis(shape({1, 3}), {5, 1, 3}), std::nullopt);  // rank differs
+  EXPECT_EQ(FrameAxis(std::nullopt, {5, 3}), std::nullopt);
+
+  EXPECT_EQ(OutputFrameAxis({4, 1, 2}, 1), 1);
+  EXPECT_EQ(OutputFrameAxis({1, 2}, 1), 0);
+  EXPECT_EQ(OutputFrameAxis({1, 1, 2}, 1), 1);
+  EXPECT_EQ(OutputFrameAxis({1, 1, 2}, 0), 0);
+  EXPECT_EQ(OutputFrameAxis({3, 1, 1}, std::nullopt), 1);
+  EXPECT_EQ(OutputFrameAxis({3}, 0), std::nullopt);
+}
+
+TEST(RunFramesTest, InputsHoldingDifferentFramesAreAnErrorNamingThem) {
+  auto single = ParseModel(DenseModel("1"));
+  ASSERT_NE(single, nullptr);
+  auto exe = Executor::Create(*single);
+  ASSERT_TRUE(exe.ok());
+  const Tensor x5 = Tensor::FromVector<float>({5, 3}, std::vector<float>(15, 1));
+  // 5 frames of x, 4 of b.
+  absl::StatusOr<std::vector<Tensor>> got =
+      RunFrames(**exe, {x5, Tensor::FromVector<float>({4, 2}, std::vector<float>(8, 1))});
+  ASSERT_FALSE(got.ok());
+  EXPECT_THAT(std::string(got.status().message()),
+              AllOf(HasSubstr("'x' [5, 3] holds 5 frames along axis 0"), HasSubstr("'b' [4, 2]")));
+  // Frames of x, a single b.
+  got = RunFrames(**exe, {x5, Tensor::FromVector<float>({1, 2}, {1, 2})});
+  ASSERT_FALSE(got.ok());
+  EXPECT_THAT(std::string(got.status().message()),
+              AllOf(HasSubstr("'x'"), HasSubstr("'b' [1, 2] does not hold frames")));
+}
+
+TEST(RunFramesTest, FrameOfAndStackFramesAlongAnInnerAxis) {
+  const Tensor t = Tensor::FromVector<int32_t>({2, 3, 2}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+  std::vector<Tensor> frames;
+  for (int64_t b = 0; b < 3; ++b) frames.push_back(FrameOf(t, b, 1));
+  EXPECT_THAT(frames[1].dims(), ElementsAre(2, 1, 2));
+  EXPECT_THAT(frames[1].ToInt64s(), ElementsAre(2, 3, 8, 9));
+  absl::StatusOr<Tensor> stacked = StackFrames(frames, "t", 1);
+  ASSERT_TRUE(stacked.ok()) << stacked.status();
+  EXPECT_TRUE(stacked->SameContents(t));
+  // Frame after frame (what the build's C simulation streams) and back.
+  const Tensor first = FramesFirst(t, 1);
+  EXPECT_THAT(first.dims(), ElementsAre(3, 2, 1, 2));
+  EXPECT_THAT(first.ToInt64s(), ElementsAre(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11));
+  absl::StatusOr<Tensor> back = FramesAlong(first, t.dims(), 1);
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_TRUE(back->SameContents(t));
+  EXPECT_FALSE(FramesAlong(first, {2, 3, 3}, 1).ok());  // sizes differ
+  // Along an axis that is not 1 in the frames: an error naming the output.
+  absl::StatusOr<Tensor> bad = StackFrames(frames, "t", 2);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("'t' [2, 1, 2]"));
 }
 
 TEST(RunFramesTest, FrameOfAndStackFramesRoundTrip) {

@@ -1,7 +1,8 @@
 """`finngl build` end to end on Brevitas models: a 2-bit TFC-like MLP, a 4-bit CNV-like CNN
 (QuantConv2d + BatchNorm + QuantReLU, MaxPool, QuantLinear head) and a mixed-precision QuantLSTM
 (8-bit weights, 6-bit gate accumulators, 4-bit sigmoids, 6-bit cell and hidden state, exported as
-QuantLSTMCell), each from its ONNX export to a generated, C-simulated accelerator.
+QuantLSTMCell, batch-first and time-major), each from its ONNX export to a generated, C-simulated
+accelerator.
 
 Each build must verify (exit 0, every blocking step-to-step check bit-exact, the C simulation
 included), put the compute in hardware (the accelerator graph holds the MVAUs, sliding windows,
@@ -147,11 +148,25 @@ def test_brevitas_model_builds_and_csim_matches_brevitas(make, shape, n, hw_kind
     assert mismatches == 0, f"{mismatches} of {want.size} output integers differ from Brevitas"
 
 
-def test_brevitas_quant_lstm_builds_and_csim_matches_brevitas(tmp_path):
-    """Mixed precision, batch-first (the build verifies frame by frame along axis 0)."""
+def recurrent_mvaus(path):
+    """(MVAUs outside the RecurrentLayer, MVAUs in its body) of the accelerator at `path`."""
+    g = onnx.load(str(path)).graph
+    (rl,) = [n for n in g.node if n.op_type == "RecurrentLayer"]
+    body = next(a.g for a in rl.attribute if a.name == "body")
+    return (sum(n.op_type == "MVAU" for n in g.node), sum(n.op_type == "MVAU" for n in body.node))
+
+
+@pytest.mark.parametrize("batch_first", [True, False], ids=["batch_first", "time_major"])
+def test_brevitas_quant_lstm_builds_and_csim_matches_brevitas(batch_first, tmp_path):
+    """Mixed precision. Batch-first: x is [N, T, F], the model is exported for [1, T, F] (scanned
+    along axis 1) and the build verifies frame by frame along axis 0. Time-major: x is [T, N, F],
+    the model takes [T, 1, F] and the frames lie along axis 1 (RunFrames splits them there and
+    stacks Y [T, 1, H] and h_T, c_T [1, 1, H] along axis 1 again)."""
     n = 500
-    net, rng = make_quant_lstm(dict(LSTM_MIXED, batch_first=True), seed=21)
+    net, rng = make_quant_lstm(dict(LSTM_MIXED, batch_first=batch_first), seed=21)
     x = on_input_grid(net.inp, (LSTM_T, LSTM_I), n, rng)
+    if not batch_first:
+        x = np.ascontiguousarray(np.swapaxes(x, 0, 1))
     with torch.no_grad():
         want = [t.numpy() for t in net(torch.from_numpy(x))]
     scales = lstm_output_scales(net)
@@ -160,19 +175,26 @@ def test_brevitas_quant_lstm_builds_and_csim_matches_brevitas(tmp_path):
     assert len(np.unique(np.round(want[0] / scales[0]))) >= 12
     assert len(np.unique(np.round(want[2] / scales[2]))) >= 16
     path = tmp_path / "model.onnx"
-    export_qonnx(net, torch.from_numpy(x[:1]), str(path), dynamo=False)
+    one = x[:1] if batch_first else x[:, :1]
+    export_qonnx(net, torch.from_numpy(one), str(path), dynamo=False)
     assert "QuantLSTMCell" in {t for t, _ in op_types(path)}
 
     out, stdout = build(path, x, tmp_path)
     assert_verified(out, stdout)
     assert_partition(out, {"RecurrentLayer"},
                      body_kinds={"MVAU", "Thresholding", "ElementwiseAdd", "ElementwiseMul"})
+    # The input projection W_x x_t (one MVAU per gate) runs outside the loop over all T steps;
+    # only W_h h_{t-1} (one per gate) stays in the per-step body.
+    outside, inside = recurrent_mvaus(out / "intermediate_models" / "accelerator.onnx")
+    assert (outside, inside) == (4, 4), f"MVAUs outside / inside the RecurrentLayer: {outside}, {inside}"
     got = accelerator_outputs(path, out)
-    # Y is [N, T, H] for both. Brevitas' h_T and c_T are [1, N, H] (one layer, one direction);
-    # the accelerator's are its per-frame [1, 1, H] stacked along axis 0, [N, 1, H].
-    want = [want[0], np.swapaxes(want[1], 0, 1), np.swapaxes(want[2], 0, 1)]
+    if batch_first:
+        # Y is [N, T, H] for both. Brevitas' h_T and c_T are [1, N, H] (one layer, one direction);
+        # the accelerator's are its per-frame [1, 1, H] stacked along axis 0, [N, 1, H].
+        want = [want[0], np.swapaxes(want[1], 0, 1), np.swapaxes(want[2], 0, 1)]
+    # Time-major: Y [T, N, H], h_T and c_T [1, N, H] for both.
     counts = {k: count_mismatches(g, w, s, k) for g, w, s, k in zip(got, want, scales, "Yhc")}
     total = sum(w.size for w in want)
-    print(f"\n[QuantLSTM] {n} sequences x {LSTM_T} steps, {total} output integers: mismatches "
-          f"{counts}")
+    print(f"\n[QuantLSTM {'batch-first' if batch_first else 'time-major'}] {n} sequences x "
+          f"{LSTM_T} steps, {total} output integers: mismatches {counts}")
     assert all(v == 0 for v in counts.values()), f"mismatches against Brevitas: {counts}"
