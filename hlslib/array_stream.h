@@ -1,6 +1,8 @@
 // ArrayToStream / StreamToArray: move N beats between an on-chip array and a stream, in index
-// order (recurrent state and per-step buffers of a RecurrentLayer, docs/hw_layers.md). Cycle
-// behaviour: one pipelined loop (II = 1) of N iterations.
+// order (recurrent state and per-step buffers of a RecurrentLayer, docs/hw_layers.md).
+// DiscardStream reads and drops N beats: a body result the RecurrentLayer does not output
+// (its per-step stream must still be drained). Cycle behaviour: one pipelined loop (II = 1) of N
+// iterations.
 #ifndef FINNGL_HLSLIB_ARRAY_STREAM_H_
 #define FINNGL_HLSLIB_ARRAY_STREAM_H_
 
@@ -23,6 +25,14 @@ void StreamToArray(hls::stream<ap_uint<Width>>& s, ap_uint<Width> (&a)[N]) {
   for (unsigned i = 0; i < N; ++i) {
     FGL_HLS(PIPELINE II=1)
     a[i] = s.read();
+  }
+}
+
+template <unsigned N, unsigned Width>
+void DiscardStream(hls::stream<ap_uint<Width>>& s) {
+  for (unsigned i = 0; i < N; ++i) {
+    FGL_HLS(PIPELINE II=1)
+    (void)s.read();
   }
 }
 

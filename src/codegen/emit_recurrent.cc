@@ -10,7 +10,9 @@
 // States start from a constant initial-state initializer (zero for the usual LSTM) or are read
 // from their input stream at the start of each sequence; final states are streamed out after the
 // last step. Scan outputs are stacked in time order, which is exactly the order in which the steps
-// stream them out. Only forward scans over an outermost axis are supported: axis 0, or a later
+// stream them out. Outputs the node leaves out (ONNX's empty name, see scan-to-recurrent-layer)
+// are not streamed: a final state is simply not written, a scan output's per-step stream is
+// drained inside the step. Only forward scans over an outermost axis are supported: axis 0, or a later
 // axis with only 1s before it (batch-first [1, T, F]), whose memory order is the same.
 #include <algorithm>
 #include <map>
@@ -70,7 +72,8 @@ absl::StatusOr<RecurrentShape> ReadShape(const Node& node) {
   }
   for (int64_t k = 0; r.num_states + k < node.num_outputs(); ++k) {
     const Value* out = node.output(static_cast<int>(r.num_states + k));
-    if (out == nullptr || !ScanAxisIsOutermost(out->type().shape, axis_of(out_axes, k))) {
+    if (out == nullptr) continue;  // left out: not streamed
+    if (!ScanAxisIsOutermost(out->type().shape, axis_of(out_axes, k))) {
       return absl::UnimplementedError(absl::StrCat(
           node.Describe(), ": scan output ", k, " is not stacked over its outermost axis"));
     }
@@ -127,6 +130,7 @@ absl::StatusOr<LayerIo> Io(const Node& node) {
     io.inputs.push_back({i, plan.inputs[i].width, plan.inputs[i].dtype});
   }
   for (int j = 0; j < node.num_outputs(); ++j) {
+    if (node.output(j) == nullptr) continue;
     io.outputs.push_back({j, plan.outputs[j].width, plan.outputs[j].dtype});
   }
   return io;
@@ -174,7 +178,9 @@ absl::Status Emit(const LayerContext& ctx, LayerCode& code) {
     step_params.push_back(absl::StrCat("ap_uint<", out.width, "> (&next", i, ")[",
                                        out.beats_per_frame, "]"));
   }
+  auto streamed = [&](size_t j) { return node.output(static_cast<int>(j)) != nullptr; };
   for (size_t j = r.num_states; j < plan.outputs.size(); ++j) {
+    if (!streamed(j)) continue;
     step_params.push_back(absl::StrCat(stream(plan.outputs[j].port_width), "& ", plan.outputs[j].port));
   }
   code.helpers.L("// One time step of ", node.name(), "'s body.");
@@ -191,6 +197,12 @@ absl::Status Emit(const LayerContext& ctx, LayerCode& code) {
       p.L(stream(out.port_width), " ", out.port, "(\"", out.port, "\");  // next state ", i, " '",
           out.value->name(), "'");
     }
+    for (size_t j = r.num_states; j < plan.outputs.size(); ++j) {
+      if (streamed(j)) continue;
+      const PlannedPort& out = plan.outputs[j];
+      p.L(stream(out.port_width), " ", out.port, "(\"", out.port, "\");  // '", out.value->name(),
+          "', not an output of the layer");
+    }
     PrintStreamDeclarations(p, plan.streams);
     for (int64_t i = 0; i < r.num_states; ++i) {
       const PlannedPort& in = plan.inputs[i];
@@ -202,6 +214,11 @@ absl::Status Emit(const LayerContext& ctx, LayerCode& code) {
       const PlannedPort& out = plan.outputs[i];
       p.L("fgl::StreamToArray<", out.beats_per_frame, ", ", out.port_width, ">(", out.port,
           ", next", i, ");");
+    }
+    for (size_t j = r.num_states; j < plan.outputs.size(); ++j) {
+      if (streamed(j)) continue;
+      const PlannedPort& out = plan.outputs[j];
+      p.L("fgl::DiscardStream<", out.beats_per_frame, ", ", out.port_width, ">(", out.port, ");");
     }
   }
   code.helpers.Line();
@@ -229,8 +246,11 @@ absl::Status Emit(const LayerContext& ctx, LayerCode& code) {
 
   // The layer: the node's stream parameters are in0.. (non-constant inputs in order) and out0..
   Printer& b = code.body;
-  std::map<int, std::string> in_param;
+  std::map<int, std::string> in_param, out_param;
   for (size_t i = 0; i < ctx.io.inputs.size(); ++i) in_param[ctx.io.inputs[i].index] = absl::StrCat("in", i);
+  for (size_t j = 0; j < ctx.io.outputs.size(); ++j) {
+    out_param[ctx.io.outputs[j].index] = absl::StrCat("out", j);
+  }
   for (int64_t i = 0; i < r.num_states; ++i) {
     const PlannedPort& in = plan.inputs[i];
     b.L("static ap_uint<", in.width, "> state", i, "[", in.beats_per_frame, "];");
@@ -258,7 +278,9 @@ absl::Status Emit(const LayerContext& ctx, LayerCode& code) {
     for (int64_t i = 0; i < r.num_states; ++i) args.push_back(absl::StrCat("state", i));
     for (int64_t k = 0; k < r.num_scans; ++k) args.push_back(in_param.at(r.num_states + k));
     for (int64_t i = 0; i < r.num_states; ++i) args.push_back(absl::StrCat("next", i));
-    for (size_t j = r.num_states; j < plan.outputs.size(); ++j) args.push_back(absl::StrCat("out", j));
+    for (size_t j = r.num_states; j < plan.outputs.size(); ++j) {
+      if (streamed(j)) args.push_back(out_param.at(static_cast<int>(j)));
+    }
     b.L(fn, "_step(", absl::StrJoin(args, ", "), ");");
     for (int64_t i = 0; i < r.num_states; ++i) {
       b.L("for (unsigned i = 0; i < ", plan.inputs[i].beats_per_frame, "; ++i) state", i,
@@ -266,8 +288,9 @@ absl::Status Emit(const LayerContext& ctx, LayerCode& code) {
     }
   }
   for (int64_t i = 0; i < r.num_states; ++i) {
-    b.L("for (unsigned i = 0; i < ", plan.inputs[i].beats_per_frame, "; ++i) out", i,
-        ".write(state", i, "[i]);");
+    if (!streamed(i)) continue;
+    b.L("for (unsigned i = 0; i < ", plan.inputs[i].beats_per_frame, "; ++i) ",
+        out_param.at(static_cast<int>(i)), ".write(state", i, "[i]);");
   }
   return absl::OkStatus();
 }

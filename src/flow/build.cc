@@ -302,18 +302,6 @@ class Build {
 
   absl::Status Partition() {
     ASSIGN_OR_RETURN(partition_, CreateDataflowPartition(*model_));
-    // A result nothing reads (the LSTM's final cell state) still leaves the accelerator, as a
-    // port the host ignores: every stream of a dataflow design must be drained.
-    Graph& hw = *partition_.hw->graph;
-    for (Node* node : hw.nodes()) {
-      for (Value* out : node->outputs()) {
-        if (out != nullptr && out->uses().empty() && !out->is_graph_output()) {
-          hw.AddOutput(out);
-          log_ << "    unread result '" << out->name() << "' of " << node->Describe()
-               << " becomes an output port the host ignores\n";
-        }
-      }
-    }
     if (!partition_.host_nodes.empty()) {
       log_ << "    on the host (not hardware): " << absl::StrJoin(partition_.host_nodes, ", ")
            << "\n";

@@ -165,6 +165,7 @@ absl::StatusOr<DataflowPartition> CreateDataflowPartition(const Model& model) {
       }
     }
     for (const Value* out : node->outputs()) {
+      if (out == nullptr) continue;
       bool leaves = out->is_graph_output();
       for (const Use& use : out->uses()) leaves |= !hw.count(use.node);
       if (leaves && outs.insert(out->name()).second) p.hw_outputs.push_back(out->name());

@@ -120,11 +120,16 @@ absl::StatusOr<LayerEstimate> EstimateRecurrentWithStreams(const Node& node) {
       inputs.push_back(v);
     }
   }
-  std::vector<std::string> output_names;
-  for (const Value* out : node.outputs()) output_names.push_back(out->name());
-  ASSIGN_OR_RETURN(Node * copy, scratch.AddNodeWithNewOutputs(node.op_type(), node.domain(),
-                                                              node.name(), inputs, output_names));
-  for (int o = 0; o < node.num_outputs(); ++o) copy->output(o)->type() = node.output(o)->type();
+  std::vector<Value*> outputs;
+  for (const Value* out : node.outputs()) {
+    Value* copy_out = nullptr;
+    if (out != nullptr) {
+      ASSIGN_OR_RETURN(copy_out, scratch.AddValue(out->name(), out->type()));
+    }
+    outputs.push_back(copy_out);
+  }
+  ASSIGN_OR_RETURN(Node * copy, scratch.AddNode(node.op_type(), node.domain(), node.name(),
+                                                inputs, outputs));
   for (const auto& [name, attr] : node.attributes()) copy->SetAttr(name, attr.Clone(&scratch));
   RETURN_IF_ERROR(InsertDataWidthConverters(scratch).status());
   RETURN_IF_ERROR(InsertFifos(scratch).status());

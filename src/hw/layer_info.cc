@@ -517,6 +517,7 @@ absl::Status EstimateRecurrent(const Node& node, LayerEstimate& e) {
   }
   const int num_states = first_scan;
   for (int o = 0; o < node.num_outputs() && o < static_cast<int>(body.outputs().size()); ++o) {
+    if (node.output(o) == nullptr) continue;  // left out: never streamed
     const Value* bo = body.outputs()[o];
     const Node* p = bo->producer();
     if (p == nullptr) continue;

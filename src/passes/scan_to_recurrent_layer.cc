@@ -44,16 +44,24 @@ absl::StatusOr<bool> ScanToRecurrentLayerPass::RunOnGraph(Graph& graph, PassCont
   bool changed = false;
   for (Node* scan : graph.nodes()) {
     if (!Qualifies(*scan)) continue;
-    std::vector<std::string> names;
-    for (Value* out : scan->outputs()) names.push_back(out->name() + "_rl");
-    ASSIGN_OR_RETURN(Node * layer,
-                     graph.AddNodeWithNewOutputs("RecurrentLayer", kHwDomain,
+    // An output nothing reads (typically the LSTM's final cell state) is left out: the layer
+    // then never streams it, and the accelerator needs no port that would have to be drained.
+    std::vector<Value*> outs;
+    for (Value* out : scan->outputs()) {
+      if (out == nullptr || (IsUnused(*out) && !out->is_graph_output())) {
+        outs.push_back(nullptr);
+        continue;
+      }
+      ASSIGN_OR_RETURN(Value * fresh, graph.AddValue(graph.UniqueValueName(out->name() + "_rl")));
+      fresh->type() = out->type();
+      outs.push_back(fresh);
+    }
+    ASSIGN_OR_RETURN(Node * layer, graph.AddNode("RecurrentLayer", kHwDomain,
                                                  graph.UniqueNodeName(scan->name() + "_rl"),
-                                                 scan->inputs(), names));
+                                                 scan->inputs(), outs));
     layer->set_origin(scan->origin());
     for (const auto& [name, attr] : scan->attributes()) layer->SetAttr(name, attr.Clone(&graph));
     const std::string name = scan->name();
-    std::vector<Value*> outs(layer->outputs().begin(), layer->outputs().end());
     RETURN_IF_ERROR(SubstituteNode(graph, scan, outs));
     RETURN_IF_ERROR(RenameLikeRemoved(graph, layer, name));
     changed = true;

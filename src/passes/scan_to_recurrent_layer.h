@@ -6,7 +6,8 @@
 //   after:   h, c = RecurrentLayer<body = (the same)>(h0, c0, gates_x)
 //
 // Same inputs, outputs and attributes: RecurrentLayer means exactly what Scan means, so the
-// rewrite cannot change a result. Preconditions: every body node is a hardware op (domain
+// rewrite cannot change a result. Outputs nothing reads (not even the graph) are left out (ONNX's
+// empty output name): the hardware layer then never streams them, e.g. the final cell state c_T. Preconditions: every body node is a hardware op (domain
 // finn.custom_op.fpgadataflow) and the body has at least one node; scan inputs and outputs are
 // scanned forward along an outermost axis: axis 0 (a [T, N, F] sequence with N = 1), or a later
 // axis with only 1s before it (batch-first [1, T, F]), which streams in the same order. Scans

@@ -15,6 +15,7 @@ namespace finngl::codegen::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string ReadText(const std::string& path) {
   std::ifstream in(path);
@@ -359,9 +360,10 @@ TEST(CodegenDeterminism, SameModelSameFiles) {
 
 // RecurrentLayer: h_t = Thr(MVAU(h_{t-1}) + x_t), over T = 5 steps; outputs the final state and the
 // sequence of states (the same body tensor twice, so the step copies it to both). `batch_first`:
-// x is [1, T, H] scanned along axis 1 and the states are stacked along axis 1.
+// x is [1, T, H] scanned along axis 1 and the states are stacked along axis 1. `left_out`: the
+// index of an output the node leaves out (ONNX's empty name), -1 for none.
 std::unique_ptr<Model> RecurrentModel(bool stream_initial_state, uint64_t seed,
-                                      bool batch_first = false) {
+                                      bool batch_first = false, int left_out = -1) {
   std::mt19937_64 rng(seed);
   const int64_t t_steps = 5, h = 4;
   const DataType hs = DataType::UInt(2), xs = DataType::Int(4), wt = DataType::Int(3);
@@ -398,16 +400,20 @@ std::unique_ptr<Model> RecurrentModel(bool stream_initial_state, uint64_t seed,
   body->AddOutput(thr->output(0));
   body->AddOutput(thr->output(0));
 
-  Node* rl = *g.g().AddNodeWithNewOutputs("RecurrentLayer", kHwDomain, "RNN_0", {h0, x},
-                                          {"h_final", "h_seq"});
+  std::vector<Value*> outs;
+  for (const char* name : {"h_final", "h_seq"}) {
+    outs.push_back(static_cast<int>(outs.size()) == left_out ? nullptr : *g.g().AddValue(name));
+  }
+  Node* rl = *g.g().AddNode("RecurrentLayer", kHwDomain, "RNN_0", {h0, x}, outs);
   SetI(rl, "num_scan_inputs", 1);
   if (batch_first) {
     SetInts(rl, "scan_input_axes", {1});
     SetInts(rl, "scan_output_axes", {1});
   }
   rl->SetAttr("body", Attribute::FromGraph(std::move(body)));
-  g.Output(rl->output(0));
-  g.Output(rl->output(1));
+  for (Value* out : outs) {
+    if (out != nullptr) g.Output(out);
+  }
   auto model = g.Take();
   // RecurrentLayer reuses Scan's checks, which read the node domain's opset as Scan's (>= 9).
   model->opset_imports = {{"", 17}, {kHwDomain, 9}};
@@ -430,6 +436,22 @@ TEST(CodegenCsim, RecurrentLayerBatchFirst) {
   EXPECT_EQ(CompareWithExecutor(*RecurrentModel(false, 23, /*batch_first=*/true),
                                 TestDir("rnn_batch_first"), 3),
             0);
+}
+
+// Outputs nothing reads are left out of the RecurrentLayer (scan-to-recurrent-layer): a final
+// state is then not written at all, a per-step sequence is drained inside the step.
+TEST(CodegenCsim, RecurrentLayerWithoutFinalState) {
+  const std::string dir = TestDir("rnn_no_final_state");
+  EXPECT_EQ(CompareWithExecutor(*RecurrentModel(false, 24, false, /*left_out=*/0), dir, 4), 0);
+  const std::string layer = ReadText(dir + "/layers/RNN_0.cpp");
+  EXPECT_THAT(layer, Not(HasSubstr(".write(state0")));
+  EXPECT_THAT(layer, Not(HasSubstr("DiscardStream")));
+}
+
+TEST(CodegenCsim, RecurrentLayerWithoutSequenceOutput) {
+  const std::string dir = TestDir("rnn_no_sequence");
+  EXPECT_EQ(CompareWithExecutor(*RecurrentModel(true, 25, false, /*left_out=*/1), dir, 5), 0);
+  EXPECT_THAT(ReadText(dir + "/layers/RNN_0.cpp"), HasSubstr("fgl::DiscardStream<"));
 }
 
 }  // namespace

@@ -891,6 +891,26 @@ TEST(ScanToRecurrentLayerTest, HardwareBodyBecomesARecurrentLayer) {
   EXPECT_FALSE(Changed(*after, {"scan-to-recurrent-layer"}));
 }
 
+// An output nothing reads (here the final state, as the LSTM's c_T in the case study) is left
+// out of the layer, so the hardware never streams it; what is read stays.
+TEST(ScanToRecurrentLayerTest, UnreadOutputsAreLeftOut) {
+  std::unique_ptr<Model> model = HwRecurrence();
+  ASSERT_NE(model, nullptr);
+  Value* hs = model->graph->FindValue("hs");
+  ASSERT_NE(hs, nullptr);
+  model->graph->SetOutputs({hs});
+  std::unique_ptr<Model> after = Rewritten(*model, kBodyToHw);
+  after = Rewritten(*after, {"scan-to-recurrent-layer"});
+  Node* layer = OnlyNode(*after->graph, "RecurrentLayer");
+  ASSERT_NE(layer, nullptr);
+  ASSERT_EQ(layer->num_outputs(), 2);
+  EXPECT_EQ(layer->output(0), nullptr);
+  ASSERT_NE(layer->output(1), nullptr);
+  EXPECT_EQ(layer->output(1)->name(), "hs");
+  EXPECT_EQ(after->graph->FindValue("h_final"), nullptr);
+  ExpectEquivalent(*model, *after, kSamples);
+}
+
 TEST(ScanToRecurrentLayerTest, ReverseDirectionIsKept) {
   std::unique_ptr<Model> model = HwRecurrence("scan_input_directions = [1],");
   ASSERT_NE(model, nullptr);
