@@ -18,6 +18,30 @@ bool IsReshapeLike(const Node& node) {
   return node.domain().empty() && kOps.count(node.op_type()) > 0;
 }
 
+// Why `node` stayed on the host, for the error that asks for it to become a hardware layer.
+std::string WhyOnHost(const Node& node) {
+  if (node.subgraphs().empty()) {
+    return " (no hardware layer implements this op with these datatypes; the integer graph "
+           "after prepare_hw shows what it reads)";
+  }
+  std::vector<std::string> host;
+  for (const Graph* body : node.subgraphs()) {
+    for (const Node* n : body->nodes()) {
+      if (!IsHw(n)) host.push_back(absl::StrCat("'", n->name(), "' (", n->op_type(), ")"));
+    }
+  }
+  if (host.empty()) {
+    return " (its body is all hardware layers, but it is not scanned forward along an outermost "
+           "axis, which the RecurrentLayer needs)";
+  }
+  const size_t shown = std::min<size_t>(host.size(), 6);
+  return absl::StrCat(" (its body keeps ", host.size(), " node(s) that are not hardware layers: ",
+                      absl::StrJoin(host.begin(), host.begin() + shown, ", "),
+                      host.size() > shown ? ", ..." : "",
+                      "; typically float scale work streamlining could not absorb, see "
+                      "`finngl opt --pipeline frontend --verify`)");
+}
+
 }  // namespace
 
 absl::StatusOr<int> ConvertStreamReshapes(Graph& graph) {
@@ -150,7 +174,8 @@ absl::StatusOr<DataflowPartition> CreateDataflowPartition(const Model& model) {
           return absl::InvalidArgumentError(absl::StrCat(
               "the hardware layers do not form one pipeline: ", node->Describe(), " reads '",
               in->name(), "', computed on the host by ", in->producer()->Describe(),
-              " from hardware results; that node must become a hardware layer"));
+              " from hardware results; that node must become a hardware layer",
+              WhyOnHost(*in->producer())));
         }
       }
     }

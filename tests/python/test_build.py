@@ -61,3 +61,17 @@ def test_unknown_board_is_a_user_error_without_output(tmp_path):
     assert proc.returncode == 2
     assert "ZCU999" in proc.stderr and "ZCU104" in proc.stderr
     assert not out.exists() and not Path(str(out) + ".partial").exists()
+
+
+def test_recurrence_left_in_float_is_named_without_output(tmp_path):
+    # examples/convlstm_qcdq: its LSTM gates add MatMuls of incommensurable scales, which cannot be
+    # summed exactly as integers, so the Scan body keeps float nodes and the Scan stays on the
+    # host between hardware layers. The build must say which node and why, exit 2, write nothing.
+    out = tmp_path / "build"
+    proc = finngl_cli("build", ROOT / "examples" / "convlstm_qcdq" / "model.onnx", "--board",
+                      "ZCU104", "--clk-ns", "5", "-o", out, check=False)
+    assert proc.returncode == 2
+    assert "do not form one pipeline" in proc.stderr
+    assert "(Scan)" in proc.stderr and "its body keeps" in proc.stderr
+    assert "not hardware layers: '" in proc.stderr
+    assert not out.exists() and not Path(str(out) + ".partial").exists()
