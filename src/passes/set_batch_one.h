@@ -7,8 +7,11 @@
 //
 //   before:  x: float[N, 1, 100, 40]        after:  x: float[1, 1, 100, 40]
 //
-// Only a leading dimension that is symbolic or unknown is set; a fixed batch other than 1 is left
-// alone (and reported as a warning), as are rank-0 inputs. Runs on the main graph only; type
+// The batch axis is the leading dimension when it is symbolic or unknown; otherwise, when no
+// axis is a known 1, the first symbolic one (a time-major sequence [T, N, F] -> [T, 1, F]). An
+// input that already has an axis of 1 ([1, T, F], a time-major [T, 1, F]) is left as it is; one
+// with neither a 1 nor a symbolic axis (a fixed batch other than 1) too, with a warning. Rank-0
+// inputs are skipped. Runs on the main graph only; type
 // inference then propagates the new shapes into Scan bodies.
 #ifndef FINNGL_SRC_PASSES_SET_BATCH_ONE_H_
 #define FINNGL_SRC_PASSES_SET_BATCH_ONE_H_

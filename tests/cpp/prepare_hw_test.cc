@@ -163,6 +163,29 @@ TEST(SetBatchOneTest, LeavesAFixedBatchAndScalarsAlone) {
   EXPECT_THAT(absl::StrJoin(ctx.warnings, "\n"), HasSubstr("'x'"));
 }
 
+// Sequences: a time-major [T, N, F] has its batch at axis 1; [1, T, F] (batch first) and a
+// time-major [T, 1, F] already hold one frame and are left as they are, without a warning.
+TEST(SetBatchOneTest, FindsTheBatchAxisOfSequences) {
+  auto model = ParseModel(absl::StrCat(kHeader, R"(
+  g (float[8, N, 6] a, float[1, T, 6] b, float[8, 1, 6] c) => (float[8, N, 6] y, float[1, T, 6] z,
+                                                               float[8, 1, 6] w) {
+    y = Relu(a)
+    z = Relu(b)
+    w = Relu(c)
+  })"));
+  ASSERT_NE(model, nullptr);
+  PassContext ctx;
+  absl::StatusOr<bool> changed = RunPasses(*model, {"set-batch-one"}, &ctx);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_TRUE(*changed);
+  EXPECT_THAT(DimsOf(model->graph->FindValue("a")), ElementsAre(8, 1, 6));
+  const Shape& b = *model->graph->FindValue("b")->type().shape;
+  EXPECT_EQ(b[0].value, 1);
+  EXPECT_FALSE(b[1].known());  // T stays symbolic
+  EXPECT_THAT(DimsOf(model->graph->FindValue("c")), ElementsAre(8, 1, 6));
+  EXPECT_TRUE(ctx.warnings.empty()) << absl::StrJoin(ctx.warnings, "\n");
+}
+
 TEST(SetBatchOneTest, ShapeOfAFullyKnownValueFolds) {
   auto model = ParseModel(absl::StrCat(kHeader, R"(
   g (float[N, 4] x) => (float[N, 4] y)
