@@ -4,6 +4,7 @@
 #define FINNGL_TOOLS_COMMANDS_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,8 +56,8 @@ struct BuildArgs {
   std::string output_dir;
   // Command-line overrides of the config.
   std::string board;
-  double clk_period_ns = 0;
-  double target_fps = 0;
+  std::optional<double> clk_period_ns;  // nullopt: not given
+  std::optional<double> target_fps;
   std::string folding_config;
   std::string stop_step;
 };

@@ -8,10 +8,12 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "nlohmann/json.hpp"
@@ -108,23 +110,88 @@ void Compare(const std::string& step, const std::string& against,
   }
 }
 
+// The folding config is applied at the folding step, to the accelerator graph; its file is read
+// before the first step so that a missing or malformed one fails before the steps ahead of it.
+// Its entries are checked when it is applied (hw::ApplyFoldingConfigFile, same messages).
+absl::Status CheckFoldingConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in || fs::is_directory(path)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open folding config"));
+  }
+  const nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": folding config is not valid JSON"));
+  }
+  if (!j.is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": folding config: the top level must be a JSON object"));
+  }
+  return absl::OkStatus();
+}
+
+// A .npy file's read error under `where` (which names the file), without ReadNpy's own
+// "path: " prefix; the code is kept (a missing file is NotFound, still a user error).
+absl::Status NpyError(const std::string& where, const std::string& path, const absl::Status& s) {
+  std::string message(s.message());
+  if (absl::StartsWith(message, path + ": ")) message = message.substr(path.size() + 2);
+  return absl::Status(s.code(), absl::StrCat(where, ": ", message));
+}
+
+// The axis along which random verification frames of an input declared `shape` are stacked, by
+// set-batch-one's rule: a symbolic leading dimension ([N, 1, 100, 40]), else the first axis of 1
+// (a batch-first [1, T, F] along 0, a time-major [T, 1, F] along 1), else the first symbolic one
+// (a time-major [T, N, F]); so RunFrames (frame_runner.h) finds the frames at the model's batch.
+std::optional<int64_t> RandomFrameAxis(const std::optional<Shape>& shape) {
+  if (!shape || shape->empty()) return std::nullopt;
+  if (!shape->front().known()) return 0;
+  for (size_t a = 0; a < shape->size(); ++a) {
+    if ((*shape)[a].known() && (*shape)[a].value == 1) return static_cast<int64_t>(a);
+  }
+  for (size_t a = 0; a < shape->size(); ++a) {
+    if (!(*shape)[a].known()) return static_cast<int64_t>(a);
+  }
+  return std::nullopt;
+}
+
 // Verification frames: the given .npy files, else random frames drawn from the input types.
+// A given file must fit its input as `finngl exec` requires (one frame, or frames along the
+// batch axis: frame_runner.h); the error names the file, so that the executor's complaint about
+// a tensor does not surface steps later without it.
 absl::StatusOr<Tensors> VerificationInputs(const Model& model, const BuildConfig& cfg) {
   const std::vector<std::string> names = InputNames(model);
   Tensors inputs;
   if (!cfg.verify_inputs.empty()) {
+    const std::string list = absl::StrCat("'", absl::StrJoin(names, "', '"), "'");
+    for (const auto& [name, file] : cfg.verify_inputs) {
+      if (name.empty() && names.size() != 1) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "verify_input_npy '", file, "': the model has ", names.size(), " inputs (", list,
+            "), so give verify_input_npy as {\"input name\": \"file.npy\", ...}"));
+      }
+      if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "verify_input_npy: the model has no input named '", name, "' (inputs: ", list, ")"));
+      }
+    }
     for (const std::string& name : names) {
       auto it = cfg.verify_inputs.find(name);
       if (it == cfg.verify_inputs.end() && names.size() == 1) it = cfg.verify_inputs.find("");
       if (it == cfg.verify_inputs.end()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("verify_input_npy gives no file for input '", name, "'"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "verify_input_npy gives no file for model input '", name, "' (inputs: ", list, ")"));
       }
+      const std::string where = absl::StrCat("verify_input_npy '", it->second, "' (input '",
+                                             name, "')");
       absl::StatusOr<Tensor> t = ReadNpy(it->second);
-      if (!t.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(it->second, ": ", t.status().message()));
+      if (!t.ok()) return NpyError(where, it->second, t.status());
+      if (t->size() == 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": holds no frames (shape [", absl::StrJoin(t->dims(), ", "), "])"));
       }
+      const Value* declared = model.graph->FindValue(name);
+      const std::optional<int64_t> axis = FrameAxis(declared->type().shape, t->dims());
+      absl::Status ok = CheckInputTensor(*declared, axis ? FrameOf(*t, 0, *axis) : *t);
+      if (!ok.ok()) return Annotate(ok, where + ": ");
       inputs.push_back(*std::move(t));
     }
     return inputs;
@@ -132,15 +199,20 @@ absl::StatusOr<Tensors> VerificationInputs(const Model& model, const BuildConfig
   std::mt19937 rng(cfg.verify_seed);
   for (const std::string& name : names) {
     const Value* v = model.graph->FindValue(name);
+    const std::optional<int64_t> axis = RandomFrameAxis(v->type().shape);
+    if (!axis) {  // a fixed shape without a batch axis: one run of the model is one frame
+      inputs.push_back(RandomInput(*v, rng));
+      continue;
+    }
     std::vector<Tensor> frames;
     while (static_cast<int>(frames.size()) < cfg.verify_samples) {
       Tensor t = RandomInput(*v, rng);
-      const int64_t n = t.rank() > 0 ? t.dim(0) : 1;
+      const int64_t n = t.dim(*axis);
       for (int64_t b = 0; b < n && static_cast<int>(frames.size()) < cfg.verify_samples; ++b) {
-        frames.push_back(FrameOf(t, b));
+        frames.push_back(FrameOf(t, b, *axis));
       }
     }
-    ASSIGN_OR_RETURN(Tensor stacked, StackFrames(frames, name));
+    ASSIGN_OR_RETURN(Tensor stacked, StackFrames(frames, name, *axis));
     inputs.push_back(std::move(stacked));
   }
   return inputs;
@@ -194,18 +266,32 @@ class Build {
   Build(const BuildConfig& cfg, fs::path dir, std::ostream& log) : cfg_(cfg), dir_(dir), log_(log) {}
 
   absl::StatusOr<BuildResult> Run(const std::string& model_path) {
+    // Every file the user gave is checked before the first step, so that a typo in the name of
+    // one a late step reads fails at once rather than after the steps before it.
     ASSIGN_OR_RETURN(device_, hw::LookupDevice(cfg_.device));
-    fs::create_directories(dir_ / "intermediate_models");
-    fs::create_directories(dir_ / "report");
-    fs::create_directories(dir_ / "verification_output");
+    if (!cfg_.folding_config_file.empty()) {
+      RETURN_IF_ERROR(CheckFoldingConfigFile(cfg_.folding_config_file));
+    }
     absl::StatusOr<std::unique_ptr<Model>> loaded = ImportModelFromFile(model_path);
     if (!loaded.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(model_path, ": ", loaded.status().message()));
+      // The importer names the file in most of its messages; name it once.
+      return absl::StrContains(loaded.status().message(), model_path)
+                 ? loaded.status()
+                 : Annotate(loaded.status(), model_path + ": ");
     }
     model_ = *std::move(loaded);
     ASSIGN_OR_RETURN(inputs_, VerificationInputs(*model_, cfg_));
     ASSIGN_OR_RETURN(original_outputs_, Execute(*model_, inputs_));
+    RETURN_IF_ERROR(LoadExpectedOutput());
     previous_outputs_ = original_outputs_;
+    for (const char* sub : {"intermediate_models", "report", "verification_output"}) {
+      std::error_code ec;
+      fs::create_directories(dir_ / sub, ec);
+      if (ec) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("cannot create '", (dir_ / sub).string(), "': ", ec.message()));
+      }
+    }
     absl::StatusOr<std::optional<FrameSplit>> split =
         FindFrames(*model_->graph, InputNames(*model_), inputs_);
     const int64_t frames = split.ok() && *split ? (*split)->count
@@ -233,13 +319,17 @@ class Build {
       absl::Status s = fn();
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (!s.ok()) return Annotate(s, absl::StrCat("step ", name, ": "));
+      // The model file leads: a step's error names nodes of a graph the user only knows by it.
+      if (!s.ok()) return Annotate(s, absl::StrCat(model_path, ": step ", name, ": "));
       result_.step_seconds.emplace_back(name, seconds);
       log_ << absl::StrFormat("  [%d/%d] %-20s %8.2f s  %s\n", index, steps.size(), name, seconds,
                               note_);
       note_.clear();
       if (name == cfg_.stop_step) break;
     }
+    // A build stopped before the C simulation still checks the expected outputs, against the
+    // whole model as the last step that ran it left it.
+    if (expected_ && !expected_checked_) CompareExpected(last_model_step_, previous_outputs_);
     RETURN_IF_ERROR(WriteReports());
     return result_;
   }
@@ -274,7 +364,40 @@ class Build {
                         : absl::StrFormat("vs previous step: %d of %d outputs differ", mismatches,
                                           elements);
     previous_outputs_ = std::move(outs);
+    last_model_step_ = step_;
     return SaveModel(*model_, step_ + ".onnx");
+  }
+
+  // Reads verify_expected_output_npy and checks it against the model's output on the
+  // verification inputs (shape only: the values are what the build verifies).
+  absl::Status LoadExpectedOutput() {
+    const std::string& path = cfg_.verify_expected_output;
+    if (path.empty()) return absl::OkStatus();
+    const std::string where = absl::StrCat("verify_expected_output_npy '", path, "'");
+    const std::vector<std::string> names = OutputNames(*model_);
+    if (names.size() != 1 || original_outputs_.size() != 1) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": expected outputs are given for a model with one output; this one has ",
+          names.size(), " ('", absl::StrJoin(names, "', '"), "')"));
+    }
+    absl::StatusOr<Tensor> t = ReadNpy(path);
+    if (!t.ok()) return NpyError(where, path, t.status());
+    if (t->dims() != original_outputs_[0].dims()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": shape [", absl::StrJoin(t->dims(), ", "), "] differs from output '", names[0],
+          "' of the model on the verification inputs, [",
+          absl::StrJoin(original_outputs_[0].dims(), ", "), "]"));
+    }
+    expected_ = *std::move(t);
+    return absl::OkStatus();
+  }
+
+  // The expected outputs are the user's statement of what the model computes: a difference
+  // beyond verify_atol is a failed check (exit 1), like any other mismatch.
+  void CompareExpected(const std::string& step, const Tensors& outs) {
+    Compare(step, "verify_expected_output_npy", OutputNames(*model_), {*expected_}, outs, result_,
+            cfg_.verify_atol, /*blocking=*/true);
+    expected_checked_ = true;
   }
 
   absl::Status Pipelines(const std::vector<std::string>& pipelines, bool from_float = false) {
@@ -472,15 +595,7 @@ class Build {
       RETURN_IF_ERROR(WriteNpy((dir_ / "verification_output" / (names[o] + ".npy")).string(),
                                final_outs[o]));
     }
-    if (!cfg_.verify_expected_output.empty()) {
-      absl::StatusOr<Tensor> expected = ReadNpy(cfg_.verify_expected_output);
-      if (!expected.ok()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(cfg_.verify_expected_output, ": ", expected.status().message()));
-      }
-      Compare(step_, "verify_expected_output_npy", {names[0]}, {*expected}, {final_outs[0]},
-              result_, cfg_.verify_atol, /*blocking=*/false);
-    }
+    if (expected_) CompareExpected(step_, final_outs);
     const int64_t frames = split ? split->count : hw_inputs_.empty() ? 0 : hw_inputs_[0].dim(0);
     note_ = absl::StrFormat("%d frames, %.0f frames/s in C simulation (incl. compile)", frames,
                             frames / std::max(csim_seconds_, 1e-9));
@@ -506,6 +621,9 @@ class Build {
   Tensors hw_inputs_, hw_reference_;
   BuildResult result_;
   std::string step_, note_;
+  std::string last_model_step_;  // the last step that executed the whole model
+  std::optional<Tensor> expected_;  // verify_expected_output_npy
+  bool expected_checked_ = false;
   double csim_seconds_ = 0;
 };
 
@@ -575,21 +693,63 @@ absl::StatusOr<std::vector<Tensor>> RunInChunks(Executor& executor,
 
 absl::StatusOr<BuildResult> RunBuild(const std::string& model_path, const BuildConfig& config,
                                      const std::string& out_dir, std::ostream& log) {
-  const fs::path target = fs::absolute(out_dir);
-  const fs::path staging = target.string() + ".partial";
+  if (out_dir.empty()) return absl::InvalidArgumentError("the output directory (-o) is empty");
+  // "out/", "out/." and "." name the directory itself: unnormalised, the staging directory
+  // "out/.partial" would lie inside the target that a finished build replaces.
+  fs::path target = fs::absolute(out_dir).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  if (target == target.root_path()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("output directory '", out_dir, "': cannot be the root directory"));
+  }
   std::error_code ec;
+  const fs::file_status status = fs::status(target, ec);
+  if (fs::exists(status) && !fs::is_directory(status)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("output directory '", out_dir, "': exists and is not a directory"));
+  }
+  // A finished build replaces the whole directory. That is right for an earlier build there,
+  // and would delete anything else (`-o .` in a source tree): refuse those.
+  if (fs::is_directory(status) && !fs::is_empty(target, ec) &&
+      !fs::exists(target / "time_per_step.json", ec)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "output directory '", out_dir,
+        "': exists and is not an earlier finngl build (no time_per_step.json); the build "
+        "replaces the whole directory, so give a new or empty one"));
+  }
+  const fs::path staging = target.string() + ".partial";
+  // The outermost parent directory the build creates, removed again if the build fails.
+  fs::path created_parent;
+  for (fs::path p = target.parent_path(); !p.empty() && p != p.root_path() && !fs::exists(p, ec);
+       p = p.parent_path()) {
+    created_parent = p;
+  }
+  auto clean_up = [&] {
+    fs::remove_all(staging, ec);
+    if (!created_parent.empty()) fs::remove_all(created_parent, ec);
+  };
   fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  if (ec) {
+    const std::string why = ec.message();
+    clean_up();
+    return absl::InvalidArgumentError(
+        absl::StrCat("output directory '", out_dir, "': cannot create ", staging.string(), ": ",
+                     why));
+  }
   Build build(config, staging, log);
   absl::StatusOr<BuildResult> result = build.Run(model_path);
   if (!result.ok()) {
-    fs::remove_all(staging, ec);
+    clean_up();
     return result.status();
   }
   fs::remove_all(target, ec);
-  fs::rename(staging, target, ec);
+  if (!ec) fs::rename(staging, target, ec);
   if (ec) {
-    return absl::InternalError(absl::StrCat("cannot move the build into ", target.string(), ": ",
-                                            ec.message()));
+    const std::string why = ec.message();
+    clean_up();
+    return absl::InvalidArgumentError(absl::StrCat("output directory '", out_dir,
+                                                   "': cannot move the build into place: ", why));
   }
   return result;
 }

@@ -14,7 +14,9 @@
 //   report/summary.txt, time_per_step.json, final_hw_config.json (+ auto_folding_config.json),
 //   project/ (the generated HLS project), verification_output/*.npy
 // The directory is assembled next to the target and renamed into place at the end, so an error
-// leaves no partial output (an earlier build in that directory stays as it was).
+// leaves no partial output (an earlier build in that directory stays as it was). The target must
+// not exist, be empty, or hold an earlier build (it has time_per_step.json): any other directory
+// or file is refused rather than replaced.
 #ifndef FINNGL_SRC_FLOW_BUILD_H_
 #define FINNGL_SRC_FLOW_BUILD_H_
 

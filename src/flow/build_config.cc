@@ -1,13 +1,18 @@
 #include "src/flow/build_config.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "nlohmann/json.hpp"
+#include "src/base/status.h"
+#include "src/hw/device.h"
 
 namespace finngl::flow {
 namespace {
@@ -18,6 +23,27 @@ std::string Resolve(const std::string& base_dir, const std::string& path) {
   if (path.empty() || std::filesystem::path(path).is_absolute() || base_dir.empty()) return path;
   return (std::filesystem::path(base_dir) / path).string();
 }
+
+// Parses JSON text; a syntax error says where (line and column), which the non-throwing parse
+// cannot. The exception stays inside this function.
+absl::Status ParseJson(const std::string& text, json& out) {
+  try {
+    out = json::parse(text);
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for 1e999
+    std::string what = e.what();
+    // "[json.exception.parse_error.101] parse error at line 1, ..." -> "parse error at line 1, ..."
+    const size_t end = what.find("] ");
+    if (what.rfind("[json.exception", 0) == 0 && end != std::string::npos) {
+      what = what.substr(end + 2);
+    }
+    return absl::InvalidArgumentError(absl::StrCat("not valid JSON: ", what));
+  }
+  return absl::OkStatus();
+}
+
+// More random verification frames than this is a typo, not a plan: `finngl opt --verify-samples`
+// has the same bound, and an unbounded count would just run the build out of memory.
+constexpr int64_t kMaxVerifySamples = 1000000;
 
 }  // namespace
 
@@ -33,8 +59,11 @@ absl::StatusOr<BuildConfig> ParseBuildConfig(const std::string& text, const std:
   auto fail = [&](const std::string& msg) {
     return absl::InvalidArgumentError(absl::StrCat(source, ": ", msg));
   };
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return fail("not a JSON object");
+  json j;
+  if (absl::Status s = ParseJson(text, j); !s.ok()) return fail(std::string(s.message()));
+  if (!j.is_object()) {
+    return fail(absl::StrCat("not a JSON object (the top level is ", j.type_name(), ")"));
+  }
   static const std::set<std::string> kKeys = {
       "board", "fpga_part", "synth_clk_period_ns", "target_fps", "max_latency_ns",
       "folding_config_file", "budget_fraction", "verify_input_npy", "verify_expected_output_npy",
@@ -47,14 +76,16 @@ absl::StatusOr<BuildConfig> ParseBuildConfig(const std::string& text, const std:
   BuildConfig c;
   auto number = [&](const char* key) -> absl::StatusOr<std::optional<double>> {
     if (!j.contains(key)) return std::optional<double>();
-    if (!j[key].is_number() || j[key].get<double>() <= 0) {
-      return fail(absl::StrCat("'", key, "' must be a positive number"));
+    if (!j[key].is_number() || !(j[key].get<double>() > 0)) {
+      return fail(absl::StrCat("'", key, "' must be a positive number, got ", j[key].dump()));
     }
     return std::optional<double>(j[key].get<double>());
   };
   auto string = [&](const char* key) -> absl::StatusOr<std::string> {
     if (!j.contains(key)) return std::string();
-    if (!j[key].is_string()) return fail(absl::StrCat("'", key, "' must be a string"));
+    if (!j[key].is_string() || j[key].get<std::string>().empty()) {
+      return fail(absl::StrCat("'", key, "' must be a non-empty string, got ", j[key].dump()));
+    }
     return j[key].get<std::string>();
   };
   absl::StatusOr<std::string> board = string("board");
@@ -64,6 +95,11 @@ absl::StatusOr<BuildConfig> ParseBuildConfig(const std::string& text, const std:
   if (!board->empty() && !part->empty()) return fail("give either 'board' or 'fpga_part', not both");
   c.device = board->empty() ? *part : *board;
   if (c.device.empty()) return fail("'board' or 'fpga_part' is required (e.g. \"board\": \"ZCU104\")");
+  // Checked here so that the error names the config file (the build looks it up again).
+  if (absl::StatusOr<hw::Device> device = hw::LookupDevice(c.device); !device.ok()) {
+    return Annotate(device.status(),
+                    absl::StrCat(source, ": '", board->empty() ? "fpga_part" : "board", "': "));
+  }
   absl::StatusOr<std::optional<double>> clk = number("synth_clk_period_ns");
   if (!clk.ok()) return clk.status();
   if (!*clk) return fail("'synth_clk_period_ns' is required (e.g. 6.667 for 150 MHz)");
@@ -85,32 +121,55 @@ absl::StatusOr<BuildConfig> ParseBuildConfig(const std::string& text, const std:
   c.folding_config_file = Resolve(base_dir, *folding);
   if (j.contains("verify_input_npy")) {
     const json& v = j["verify_input_npy"];
-    if (v.is_string()) {
+    if (v.is_string() && !v.get<std::string>().empty()) {
       c.verify_inputs[""] = Resolve(base_dir, v.get<std::string>());
-    } else if (v.is_object()) {
+    } else if (v.is_object() && !v.empty()) {
       for (const auto& [name, file] : v.items()) {
-        if (!file.is_string()) return fail("'verify_input_npy' values must be file names");
+        if (!file.is_string() || file.get<std::string>().empty()) {
+          return fail(absl::StrCat("'verify_input_npy' of input '", name,
+                                   "' must be a file name, got ", file.dump()));
+        }
         c.verify_inputs[name] = Resolve(base_dir, file.get<std::string>());
       }
     } else {
       return fail("'verify_input_npy' must be a file name or {\"input\": \"file.npy\"}");
     }
   }
-  absl::StatusOr<std::optional<double>> atol = number("verify_atol");
-  if (!atol.ok()) return atol.status();
-  if (*atol) c.verify_atol = **atol;
+  // 0 is a tolerance too: the float outputs must then match exactly.
+  if (j.contains("verify_atol")) {
+    const json& v = j["verify_atol"];
+    if (!v.is_number() || !(v.get<double>() >= 0)) {
+      return fail(absl::StrCat("'verify_atol' must be a number >= 0, got ", v.dump()));
+    }
+    c.verify_atol = v.get<double>();
+  }
   absl::StatusOr<std::string> expected = string("verify_expected_output_npy");
   if (!expected.ok()) return expected.status();
   c.verify_expected_output = Resolve(base_dir, *expected);
+  // Expected outputs belong to given inputs: random frames have none to compare with.
+  if (!c.verify_expected_output.empty() && c.verify_inputs.empty()) {
+    return fail("'verify_expected_output_npy' needs 'verify_input_npy' (the inputs it is the "
+                "output of)");
+  }
+  // Range-checked as int64 first: get<int>() would silently wrap 10000000000 into a count that
+  // exhausts memory.
   if (j.contains("verify_samples")) {
-    if (!j["verify_samples"].is_number_integer() || j["verify_samples"].get<int>() < 1) {
-      return fail("'verify_samples' must be a positive integer");
+    const json& v = j["verify_samples"];
+    if (!v.is_number_integer() || v.get<int64_t>() < 1 ||
+        (v.is_number_unsigned() && v.get<uint64_t>() > kMaxVerifySamples) ||
+        v.get<int64_t>() > kMaxVerifySamples) {
+      return fail(absl::StrCat("'verify_samples' must be an integer in [1, ", kMaxVerifySamples,
+                               "], got ", v.dump()));
     }
-    c.verify_samples = j["verify_samples"].get<int>();
+    c.verify_samples = static_cast<int>(v.get<int64_t>());
   }
   if (j.contains("verify_seed")) {
-    if (!j["verify_seed"].is_number_unsigned()) return fail("'verify_seed' must be an integer >= 0");
-    c.verify_seed = j["verify_seed"].get<unsigned>();
+    const json& v = j["verify_seed"];
+    if (!v.is_number_unsigned() || v.get<uint64_t>() > std::numeric_limits<unsigned>::max()) {
+      return fail(absl::StrCat("'verify_seed' must be an integer in [0, ",
+                               std::numeric_limits<unsigned>::max(), "], got ", v.dump()));
+    }
+    c.verify_seed = static_cast<unsigned>(v.get<uint64_t>());
   }
   absl::StatusOr<std::string> stop = string("stop_step");
   if (!stop.ok()) return stop.status();
@@ -124,7 +183,8 @@ absl::StatusOr<BuildConfig> ParseBuildConfig(const std::string& text, const std:
   }
   if (j.contains("save_intermediate_models")) {
     if (!j["save_intermediate_models"].is_boolean()) {
-      return fail("'save_intermediate_models' must be true or false");
+      return fail(absl::StrCat("'save_intermediate_models' must be true or false, got ",
+                               j["save_intermediate_models"].dump()));
     }
     c.save_intermediate_models = j["save_intermediate_models"].get<bool>();
   }
@@ -132,6 +192,10 @@ absl::StatusOr<BuildConfig> ParseBuildConfig(const std::string& text, const std:
 }
 
 absl::StatusOr<BuildConfig> LoadBuildConfig(const std::string& path) {
+  // A directory opens as an ifstream on Linux but reads nothing: name it as what it is.
+  if (std::filesystem::is_directory(path)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": is a directory, not a build config"));
+  }
   std::ifstream in(path);
   if (!in) return absl::InvalidArgumentError(absl::StrCat(path, ": cannot open build config"));
   std::stringstream text;

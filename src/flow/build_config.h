@@ -8,9 +8,13 @@
 //     "folding_config_file": "fold.json",// FINN folding JSON; overrides auto folding (optional)
 //     "budget_fraction": 0.85,           // share of the device the folder may use
 //     "verify_input_npy": "in.npy",      // or {"input name": "file.npy"}; default: random frames
-//     "verify_expected_output_npy": "out.npy",  // optional; compared with the C simulation
-//     "verify_samples": 8, "verify_seed": 0,    // random verification frames
-//     "verify_atol": 1e-4,               // float outputs between whole-model steps
+//     "verify_expected_output_npy": "out.npy",  // optional, needs verify_input_npy and a model
+//                                        // with one output; compared (within verify_atol) with
+//                                        // the C simulation, or with the last whole-model step
+//                                        // of a build stopped earlier: a mismatch exits 1
+//     "verify_samples": 8, "verify_seed": 0,    // random verification frames: samples in
+//                                        // [1, 1000000], seed in [0, 2^32 - 1]
+//     "verify_atol": 1e-4,               // >= 0; float outputs between whole-model steps
 //     "stop_step": "codegen",            // last step to run (default: all)
 //     "save_intermediate_models": true
 //   }

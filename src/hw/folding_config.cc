@@ -1,6 +1,7 @@
 #include "src/hw/folding_config.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -104,6 +105,24 @@ absl::StatusOr<Attribute> Convert(const std::string& where, const std::string& a
   return absl::InternalError("unreachable");
 }
 
+// The keys of the nodes a config can fold, for the error on an unknown name (a typo, or a name
+// from another compiler's graph): the first few, then a count.
+std::string FoldableNames(const std::vector<Entry>& entries) {
+  constexpr size_t kShown = 12;
+  std::vector<std::string> names;
+  for (const Entry& e : entries) {
+    const auto op_it = Settable().find(e.node->op_type());
+    if (op_it != Settable().end() && !op_it->second.empty()) names.push_back(e.key);
+  }
+  if (names.empty()) return "the graph has no nodes with folding attributes";
+  std::string out = absl::StrCat("nodes with folding: ",
+                                 absl::StrJoin(names.begin(),
+                                               names.begin() + std::min(names.size(), kShown),
+                                               ", "));
+  if (names.size() > kShown) absl::StrAppend(&out, ", ... (", names.size() - kShown, " more)");
+  return out;
+}
+
 struct Change {
   Node* node;
   std::string attr;
@@ -175,8 +194,8 @@ absl::StatusOr<std::vector<std::string>> ApplyFoldingConfig(Graph& graph, const 
     if (key == "Defaults") continue;
     const auto it = by_key.find(key);
     if (it == by_key.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("folding config: no node named '", key, "' in the graph"));
+      return absl::InvalidArgumentError(absl::StrCat("folding config: no node named '", key,
+                                                     "' in the graph; ", FoldableNames(entries)));
     }
     Node* node = it->second;
     if (!settings.is_object()) {
@@ -238,11 +257,14 @@ absl::StatusOr<std::vector<std::string>> ApplyFoldingConfig(Graph& graph, const 
 
 absl::StatusOr<std::vector<std::string>> ApplyFoldingConfigFile(Graph& graph,
                                                                const std::string& path) {
+  // A directory opens as an ifstream on Linux, then fails to parse: name it as unreadable.
   std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open folding config '", path, "'"));
+  if (!in || std::filesystem::is_directory(path)) {
+    return absl::NotFoundError(absl::StrCat(path, ": cannot open folding config"));
+  }
   json config = json::parse(in, nullptr, /*allow_exceptions=*/false);
   if (config.is_discarded()) {
-    return absl::InvalidArgumentError(absl::StrCat("folding config '", path, "' is not valid JSON"));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": folding config is not valid JSON"));
   }
   absl::StatusOr<std::vector<std::string>> result = ApplyFoldingConfig(graph, config);
   if (!result.ok()) return Annotate(result.status(), path + ": ");

@@ -198,3 +198,25 @@ def test_brevitas_quant_lstm_builds_and_csim_matches_brevitas(batch_first, tmp_p
     print(f"\n[QuantLSTM {'batch-first' if batch_first else 'time-major'}] {n} sequences x "
           f"{LSTM_T} steps, {total} output integers: mismatches {counts}")
     assert all(v == 0 for v in counts.values()), f"mismatches against Brevitas: {counts}"
+
+
+@pytest.mark.parametrize("batch_first", [True, False], ids=["batch_first", "time_major"])
+def test_quant_lstm_random_verification_frames_follow_the_batch_axis(batch_first, tmp_path):
+    """Without verify_input_npy the build draws `verify_samples` random frames and must stack
+    them along the model's batch axis: axis 0 for [1, T, F], axis 1 for a time-major [T, 1, F]
+    (stacking a time-major model's frames along axis 0 used to fail on the input's shape). The
+    C simulation of those frames must then match the executor bit for bit."""
+    net, _ = make_quant_lstm(dict(LSTM_MIXED, batch_first=batch_first), seed=5)
+    shape = (1, LSTM_T, LSTM_I) if batch_first else (LSTM_T, 1, LSTM_I)
+    path = tmp_path / "model.onnx"
+    export_qonnx(net, torch.zeros(shape), str(path), dynamo=False)
+    cfg = {"board": "ZCU104", "synth_clk_period_ns": 6.667, "verify_samples": 3}
+    (tmp_path / "cfg.json").write_text(json.dumps(cfg))
+    out = tmp_path / "build"
+    proc = finngl_cli("build", path, "--config", tmp_path / "cfg.json", "-o", out)
+    assert "3 verification frames" in proc.stdout
+    assert_verified(out, proc.stdout)
+    names = [o.name for o in onnx.load(str(path)).graph.output]
+    y = np.load(out / "verification_output" / f"{names[0]}.npy")
+    frame_axis = 0 if batch_first else 1
+    assert y.shape[frame_axis] == 3 and y.shape[1 - frame_axis] == LSTM_T, y.shape
