@@ -422,6 +422,23 @@ absl::StatusOr<FolderReport> AutoFold(Graph& graph, const FolderOptions& opt) {
     if (chosen == nullptr) {
       chosen = &evals.back();  // the cheapest folding there is, still over budget
       rep.binding.push_back("even the cheapest legal folding exceeds the device budget");
+    } else if (explained && !fastest.fits) {
+      // The lines above describe every layer at its fastest; that design does not fit, so the
+      // one chosen is slower still: say which resource holds it back and where it ends up.
+      const auto used = fastest.total.AsArray(), avail = budget.AsArray();
+      std::vector<std::string> over;
+      for (size_t k = 0; k < used.size(); ++k) {
+        if (used[k] > avail[k] + 1e-9) {
+          over.push_back(absl::StrFormat("%s %.0f > %.0f", kResourceNames[k], std::ceil(used[k]),
+                                         avail[k]));
+        }
+      }
+      const std::string slowest =
+          chosen->max_layer >= 0 ? layers[chosen->max_layer].node->name() : std::string("?");
+      rep.binding.push_back(absl::StrFormat(
+          "budget: maximum folding needs %s; the fastest folding within the budget has its "
+          "slowest layer %s at %d cycles",
+          absl::StrJoin(over, ", "), slowest, chosen->max_cycles));
     }
   }
   for (size_t i = 0; i < layers.size(); ++i) {
@@ -433,6 +450,12 @@ absl::StatusOr<FolderReport> AutoFold(Graph& graph, const FolderOptions& opt) {
   ASSIGN_OR_RETURN(NetworkEstimate net, EstimateNetwork(graph));
   rep.max_cycles = net.max_cycles;
   rep.max_cycles_node = net.max_cycles_node_name;
+  // A RecurrentLayer was costed with the FIFOs and converters the build inserts into its body
+  // (EstimateRecurrentWithStreams), which the graph does not hold yet: report the slower figure.
+  if (chosen->max_layer >= 0 && chosen->max_cycles > rep.max_cycles) {
+    rep.max_cycles = chosen->max_cycles;
+    rep.max_cycles_node = layers[chosen->max_layer].node->name();
+  }
   rep.critical_path_cycles = net.critical_path_cycles;
   rep.total = net.total;
   return rep;

@@ -74,10 +74,9 @@ TEST(HwFolder, MeetsTargetOnMlpAtLowestCost) {
   EXPECT_THAT(rep->ToString(), HasSubstr("met"));
 }
 
-// Thresholding over 100 pixels x 4 channels cannot go below 100 cycles; the MVAU after it is
-// relaxed to that bottleneck instead of being unrolled for the unreachable target.
-TEST(HwFolder, RelaxesToBottleneckAndNamesLayerAtMaximum) {
-  Graph g("g");
+// Thresholding over 100 pixels x 4 channels, then an MVAU to 8 channels: the thresholds cannot go
+// below 100 cycles.
+void ThresholdsThenMvau(Graph& g) {
   const DataType u4 = DataType::UInt(4);
   Value* x = NewValue(g, "x", {1, 100, 4}, DataType::Int(8));
   Value* t = NewValue(g, "t", {1, 100, 4}, u4);
@@ -92,6 +91,13 @@ TEST(HwFolder, RelaxesToBottleneckAndNamesLayerAtMaximum) {
   AddMvau(g, "MVAU_0", t, y, 4, 8, 1, 1, u4, DataType::Int(4), DataType::Int(16),
           DataType::Int(16), 0, {25});
   g.AddOutput(y);
+}
+
+// The MVAU after the thresholds is relaxed to that bottleneck instead of being unrolled for the
+// unreachable target.
+TEST(HwFolder, RelaxesToBottleneckAndNamesLayerAtMaximum) {
+  Graph g("g");
+  ThresholdsThenMvau(g);
   FolderOptions opt;
   opt.target_fps = 2.5e6;  // 40 cycles at 100 MHz: the MVAU could (25), the thresholds cannot
   opt.device = *LookupDevice("ZCU104");
@@ -109,6 +115,33 @@ TEST(HwFolder, RelaxesToBottleneckAndNamesLayerAtMaximum) {
   const int64_t mv_cycles = 25 * (8 / pe) * (4 / simd);
   EXPECT_LE(mv_cycles, 100);
   EXPECT_GT(mv_cycles, 25) << "MVAU was not relaxed: PE=" << pe << " SIMD=" << simd;
+  ExpectAllLegal(g);
+}
+
+// A target no folding reaches on a device too small for the fastest folding: the report names
+// the layers at maximum and then the budget that holds the chosen design further back.
+TEST(HwFolder, UnreachableTargetOnTinyDeviceNamesTheBudgetToo) {
+  FolderOptions opt;
+  opt.target_fps = 1e12;  // below the thresholds' 100 cycles at PE = 4
+  opt.device.part = "roomy";
+  opt.device.budget = {1e9, 1e9, 1000, 0, 0};
+  Graph fastest("fastest");
+  ThresholdsThenMvau(fastest);
+  absl::StatusOr<FolderReport> unlimited = AutoFold(fastest, opt);
+  ASSERT_TRUE(unlimited.ok()) << unlimited.status();
+  // Now a device with a little less than the fastest folding needs (the cheapest still fits).
+  Graph g("g");
+  ThresholdsThenMvau(g);
+  opt.device.part = "tiny";
+  opt.device.budget = {unlimited->total.lut - 1, 1e9, 1000, 0, 0};
+  absl::StatusOr<FolderReport> rep = AutoFold(g, opt);
+  ASSERT_TRUE(rep.ok()) << rep.status();
+  EXPECT_FALSE(rep->met);
+  ASSERT_GE(rep->binding.size(), 2u) << rep->ToString();
+  EXPECT_THAT(rep->binding.front(), HasSubstr("PE/SIMD at maximum"));
+  EXPECT_THAT(rep->binding.back(), HasSubstr("budget: maximum folding needs LUT"));
+  EXPECT_THAT(rep->binding.back(),
+              HasSubstr(absl::StrCat("at ", rep->max_cycles, " cycles")));
   ExpectAllLegal(g);
 }
 
